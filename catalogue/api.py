@@ -1,0 +1,136 @@
+import shutil
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from geoplatform import rights
+from geoplatform.api import error_response
+from geoplatform.models import Organisation
+from importer.models import Upload
+from importer.services import pipeline, uploads
+from importer.services.errors import ImportError_
+
+from . import services
+from .models import Dataset
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "title", "abstract", "organisation", "public", "kind", "version", "feature_count",
+                  "geometry_type", "srid", "bbox", "bbox_wgs84", "attributes", "published_at", "updated_at", "links"]
+        read_only_fields = [f for f in fields if f not in {"title", "abstract"}]
+
+    def get_links(self, dataset: Dataset) -> dict[str, str]:
+        request = self.context.get("request")
+        page = request.build_absolute_uri(dataset.get_absolute_url()) if request else dataset.get_absolute_url()
+        ows = reverse("wxs:dataset_ows", args=[dataset.pk], request=request)
+        return {
+            "self": reverse("api:dataset-detail", args=[dataset.pk], request=request),
+            "page": page,
+            "wms": f"{ows}?SERVICE=WMS&REQUEST=GetCapabilities",
+        }
+
+
+class DatasetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    layer = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    srid = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    organisation = serializers.SlugRelatedField(slug_field="slug", queryset=Organisation.objects.all(),
+                                                required=False, allow_null=True)
+
+
+ImportAccepted = inline_serializer("ImportAccepted", {"id": serializers.IntegerField(),
+                                                      "job": serializers.URLField()})
+
+
+class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                     viewsets.GenericViewSet):
+    """Datasets the caller may see; producers create them by uploading a file."""
+
+    serializer_class = DatasetSerializer
+
+    def get_queryset(self):
+        action_ = rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
+        return rights.visible(self.request.user, Dataset.objects.select_related("organisation"), action_)
+
+    def get_object(self) -> Dataset:
+        action_ = rights.Action.EDIT if self.action in {"update", "partial_update", "data"} else (
+            rights.Action.ADMINISTER if self.action == "publish" else rights.Action.VIEW_METADATA)
+        return rights.get_or_404(self.request.user, Dataset.objects.all(), action_, pk=self.kwargs["pk"])
+
+    def _import(self, request: Request, dataset: Dataset | None) -> Response:
+        form = DatasetUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        organisation = data.get("organisation")
+        producer_orgs = rights.producer_organisations(request.user)
+        if dataset is None:
+            if organisation is None and producer_orgs.count() == 1:
+                organisation = producer_orgs.first()
+            if organisation is None or not producer_orgs.filter(pk=organisation.pk).exists():
+                return error_response("organisation_required",
+                                      _("Indiquez une organisation dont vous êtes producteur (champ organisation)."))
+        upload_file = data["file"]
+        try:
+            upload = uploads.create_upload(request.user, upload_file.name, upload_file.size)
+            _store(upload_file, upload)
+            job = pipeline.create_import(
+                user=request.user, path=upload.path, filename=upload_file.name, organisation=organisation,
+                dataset=dataset, title=data.get("title") or "", layer=data.get("layer") or "",
+                srid=data.get("srid"),
+            )
+        except ImportError_ as exc:
+            http_status = 413 if exc.code == "file_too_large" else 400
+            extra = {"layers": exc.details["layers"]} if "layers" in exc.details else {}
+            return error_response(exc.code, exc.message, http_status, **extra)
+        return Response(
+            {"id": job.dataset_id, "job": reverse("api:job", args=[job.pk], request=request)},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(request={"multipart/form-data": DatasetUploadSerializer}, responses={202: ImportAccepted})
+    def create(self, request: Request) -> Response:
+        if not request.user.is_authenticated:
+            return error_response("not_authenticated", _("Authentification requise."), 401)
+        if not rights.may_produce(request.user):
+            return error_response("permission_denied", _("Seuls les producteurs peuvent importer des données."), 403)
+        return self._import(request, None)
+
+    @extend_schema(request={"multipart/form-data": DatasetUploadSerializer}, responses={202: ImportAccepted})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser],
+            permission_classes=[IsAuthenticated])
+    def data(self, request: Request, pk: str) -> Response:
+        """Upload a new version of the data; the current one stays served until it is complete."""
+        return self._import(request, self.get_object())
+
+    @extend_schema(request=None, responses=DatasetSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def publish(self, request: Request, pk: str) -> Response:
+        dataset = services.publish(self.get_object())
+        return Response(self.get_serializer(dataset).data)
+
+
+def _store(upload_file, upload: Upload) -> None:
+    """Move the received file into the upload folder without reading it into memory."""
+    temporary = getattr(upload_file, "temporary_file_path", None)
+    if temporary:
+        shutil.move(temporary(), upload.path)
+    else:
+        with upload.path.open("wb") as fh:
+            for chunk in upload_file.chunks():
+                fh.write(chunk)
+    upload.received = upload.size
+    upload.save(update_fields=["received"])
+

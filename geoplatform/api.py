@@ -1,0 +1,63 @@
+"""API plumbing shared by every app: error documents with stable codes, token login."""
+
+from django.contrib.auth import authenticate
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler as drf_exception_handler
+
+CODES = {
+    status.HTTP_400_BAD_REQUEST: "bad_request",
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "permission_denied",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+}
+
+
+def error_response(code: str, message: str, http_status: int = 400, **extra: object) -> Response:
+    return Response({"error": {"code": code, "message": message}, **extra}, status=http_status)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Every API error as `{"error": {"code": …, "message": …}}`."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Ressource introuvable."))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = CODES.get(response.status_code, "error")
+    detail = response.data
+    if isinstance(detail, dict) and "detail" in detail:
+        message = str(detail["detail"])
+    else:
+        message = _("Requête invalide.")
+    response.data = {"error": {"code": code, "message": message}}
+    if isinstance(detail, dict) and "detail" not in detail:
+        response.data["error"]["fields"] = detail
+    return response
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
+                                                   "password": serializers.CharField()}),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+                   400: OpenApiResponse(description="identifiants invalides")},
+    )
+    def post(self, request: Request) -> Response:
+        user = authenticate(request, username=request.data.get("username"), password=request.data.get("password"))
+        if user is None or not user.is_active:
+            return error_response("invalid_credentials", _("Identifiant ou mot de passe incorrect."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,65 @@
+import time
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from wxs import mapserver
+
+from .celery import app as celery_app
+
+
+def _check(probe) -> dict:
+    started = time.monotonic()
+    try:
+        detail = probe()
+    except Exception as exc:  # any failure means "down", and says why
+        return {"status": "down", "error": str(exc)[:200]}
+    return {"status": "ok", "ms": round((time.monotonic() - started) * 1000, 1), **(detail or {})}
+
+
+def _database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT postgis_lib_version()")
+        return {"postgis": cursor.fetchone()[0]}
+
+
+def _redis() -> None:
+    redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+
+
+def _celery() -> dict:
+    replies = celery_app.control.ping(timeout=1.0)
+    if not replies:
+        raise RuntimeError("no Celery worker answered")
+    return {"workers": len(replies)}
+
+
+def _mapserver() -> dict:
+    mapserver.ensure_config()
+    text = mapserver.version()
+    if "MapServer version" not in text:
+        raise RuntimeError("mapserv did not answer")
+    return {"version": text.split()[2]}
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {
+        "database": _check(_database),
+        "redis": _check(_redis),
+        "celery": _check(_celery),
+        "mapserver": _check(_mapserver),
+    }
+    healthy = all(c["status"] == "ok" for c in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.select_related("organisation")
+    return render(request, "geoplatform/profile.html", {"memberships": memberships})

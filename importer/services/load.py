@@ -1,0 +1,173 @@
+"""Load a vector layer into PostGIS with ogr2ogr (COPY), reporting progress and honouring cancel."""
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext as _
+from psycopg import sql
+
+from .errors import ImportCancelled, fail
+from .inspect import VectorInfo, open_options
+
+ProgressCallback = Callable[[int], None]
+CancelCheck = Callable[[], bool]
+
+_PROGRESS = re.compile(rb"(\d+)(?:\.\.\.| - done)")
+
+
+def pg_environment() -> dict[str, str]:
+    """libpq environment for the database Django uses (the test database under pytest)."""
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        PGHOST=str(db["HOST"] or ""),
+        PGPORT=str(db["PORT"] or "5432"),
+        PGDATABASE=str(db["NAME"]),
+        PGUSER=str(db["USER"] or ""),
+        PGPASSWORD=str(db["PASSWORD"] or ""),
+    )
+    return env
+
+
+def _target_type(info: VectorInfo) -> str:
+    if info.family == "point":
+        return "PROMOTE_TO_MULTI" if info.multi else "POINT"
+    return "PROMOTE_TO_MULTI"
+
+
+def ogr2ogr_command(info: VectorInfo, table: str) -> list[str]:
+    command = [
+        "ogr2ogr", "-f", "PostgreSQL", "PG:", str(info.source.path), info.layer,
+        "-nln", f"{settings.LAYERS_SCHEMA}.{table}",
+        "-lco", "GEOMETRY_NAME=geom", "-lco", "FID=fid", "-lco", "LAUNDER=YES", "-lco", "PRECISION=NO",
+        "-nlt", _target_type(info),
+        "-a_srs", f"EPSG:{info.srid}",
+        "-gt", "65536",
+        "--config", "PG_USE_COPY", "YES",
+        "-progress",
+    ]  # fmt: skip
+    for option in open_options(info.source):
+        command += ["-oo", option]
+    return command
+
+
+def run_gdal_command(
+    command: list[str], on_progress: ProgressCallback, is_cancelled: CancelCheck, env: dict[str, str] | None
+) -> None:
+    """Run a GDAL tool (ogr2ogr, gdal_translate), parsing its `0...10...20` progress; kill it on cancel."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert process.stdout is not None
+    buffer = b""
+    last_check = time.monotonic()
+    while True:
+        chunk = process.stdout.read1(64)
+        if not chunk:
+            break
+        buffer += chunk
+        for match in _PROGRESS.finditer(buffer):
+            on_progress(min(int(match.group(1)), 100))
+        buffer = buffer[-16:]
+        if time.monotonic() - last_check > 1.0:
+            last_check = time.monotonic()
+            if is_cancelled():
+                process.kill()
+                process.wait()
+                raise ImportCancelled
+    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+    if process.wait() != 0:
+        raise fail("load_failed", _("Les données n'ont pas pu être chargées : le fichier est peut-être corrompu."),
+                   detail=stderr[-2000:])
+
+
+def load_vector(info: VectorInfo, table: str, on_progress: ProgressCallback, is_cancelled: CancelCheck) -> None:
+    drop_table(table)
+    try:
+        run_gdal_command(ogr2ogr_command(info, table), on_progress, is_cancelled, pg_environment())
+    except BaseException:
+        drop_table(table)
+        raise
+
+
+def drop_table(table: str) -> None:
+    if not table:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DROP TABLE IF EXISTS {}.{}").format(
+                sql.Identifier(settings.LAYERS_SCHEMA), sql.Identifier(table)
+            ).as_string(cursor.connection)
+        )
+
+
+def repair_geometries(table: str, family: str) -> int:
+    """Make invalid lines and polygons valid in place (ST_MakeValid); returns how many were repaired."""
+    if family == "point":
+        return 0
+    dimension = {"line": 2, "polygon": 3}[family]
+    qualified = sql.Identifier(settings.LAYERS_SCHEMA, table)
+    query = sql.SQL(
+        "UPDATE {} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), {})) "
+        "WHERE geom IS NOT NULL AND NOT ST_IsValid(geom)"
+    ).format(qualified, sql.Literal(dimension))
+    with connection.cursor() as cursor:
+        cursor.execute(query.as_string(cursor.connection))
+        return cursor.rowcount
+
+
+def describe_table(table: str) -> dict:
+    """Feature count, extents, geometry type and attribute schema of a loaded table."""
+    qualified = sql.Identifier(settings.LAYERS_SCHEMA, table)
+    with connection.cursor() as cursor:
+        pg = cursor.connection
+        cursor.execute(sql.SQL("ANALYZE {}").format(qualified).as_string(pg))
+        cursor.execute(
+            sql.SQL(
+                "SELECT count(*), ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), "
+                "(SELECT GeometryType(geom) FROM {t} WHERE geom IS NOT NULL LIMIT 1), "
+                "count(*) FILTER (WHERE geom IS NULL) "
+                "FROM {t}, (SELECT ST_Extent(geom)::geometry AS e FROM {t}) AS x GROUP BY e"
+            ).format(t=qualified).as_string(pg)
+        )
+        count, xmin, ymin, xmax, ymax, geometry_type, null_geometries = cursor.fetchone()
+        cursor.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s AND column_name NOT IN ('fid', 'geom') "
+            "ORDER BY ordinal_position",
+            [settings.LAYERS_SCHEMA, table],
+        )
+        attributes = [{"name": name, "type": data_type} for name, data_type in cursor.fetchall()]
+    return {
+        "feature_count": count,
+        "bbox": [xmin, ymin, xmax, ymax] if xmin is not None else None,
+        "geometry_type": geometry_type or "",
+        "attributes": attributes,
+        "null_geometries": null_geometries,
+    }
+
+
+def bbox_to_wgs84(bbox: list[float] | None, srid: int) -> list[float] | None:
+    if not bbox:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT "
+            "ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, %s), "
+            "GREATEST(%s - %s, %s - %s, 1e-9) / 16), 4326)::box2d AS b) AS t",
+            [*bbox, srid, bbox[2], bbox[0], bbox[3], bbox[1]],
+        )
+        return [round(v, 7) for v in cursor.fetchone()]
+
+
+def rename_table(table: str, new_name: str) -> None:
+    schema = sql.Identifier(settings.LAYERS_SCHEMA)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(
+                schema, sql.Identifier(table), sql.Identifier(new_name)
+            ).as_string(cursor.connection)
+        )
