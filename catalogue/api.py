@@ -27,13 +27,31 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dataset
-        fields = ["id", "title", "abstract", "organisation", "public", "kind", "version", "feature_count",
-                  "geometry_type", "srid", "bbox", "bbox_wgs84", "attributes", "published_at", "updated_at", "links"]
+        fields = [
+            "id",
+            "title",
+            "abstract",
+            "organisation",
+            "public",
+            "kind",
+            "version",
+            "feature_count",
+            "geometry_type",
+            "srid",
+            "bbox",
+            "bbox_wgs84",
+            "attributes",
+            "published_at",
+            "updated_at",
+            "links",
+        ]
         read_only_fields = [f for f in fields if f not in {"title", "abstract"}]
 
     def get_links(self, dataset: Dataset) -> dict[str, str]:
         request = self.context.get("request")
-        page = request.build_absolute_uri(dataset.get_absolute_url()) if request else dataset.get_absolute_url()
+        page = (
+            request.build_absolute_uri(dataset.get_absolute_url()) if request else dataset.get_absolute_url()
+        )
         ows = reverse("wxs:dataset_ows", args=[dataset.pk], request=request)
         return {
             "self": reverse("api:dataset-detail", args=[dataset.pk], request=request),
@@ -47,27 +65,35 @@ class DatasetUploadSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=255)
     layer = serializers.CharField(required=False, allow_blank=True, max_length=255)
     srid = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    organisation = serializers.SlugRelatedField(slug_field="slug", queryset=Organisation.objects.all(),
-                                                required=False, allow_null=True)
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), required=False, allow_null=True
+    )
 
 
-ImportAccepted = inline_serializer("ImportAccepted", {"id": serializers.IntegerField(),
-                                                      "job": serializers.URLField()})
+ImportAccepted = inline_serializer(
+    "ImportAccepted", {"id": serializers.IntegerField(), "job": serializers.URLField()}
+)
 
 
-class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                     viewsets.GenericViewSet):
+class DatasetViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
     """Datasets the caller may see; producers create them by uploading a file."""
 
     serializer_class = DatasetSerializer
 
     def get_queryset(self):
-        action_ = rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
+        action_ = (
+            rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
+        )
         return rights.visible(self.request.user, Dataset.objects.select_related("organisation"), action_)
 
     def get_object(self) -> Dataset:
-        action_ = rights.Action.EDIT if self.action in {"update", "partial_update", "data"} else (
-            rights.Action.ADMINISTER if self.action == "publish" else rights.Action.VIEW_METADATA)
+        action_ = (
+            rights.Action.EDIT
+            if self.action in {"update", "partial_update", "data"}
+            else (rights.Action.ADMINISTER if self.action == "publish" else rights.Action.VIEW_METADATA)
+        )
         return rights.get_or_404(self.request.user, Dataset.objects.all(), action_, pk=self.kwargs["pk"])
 
     def _import(self, request: Request, dataset: Dataset | None) -> Response:
@@ -80,15 +106,22 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
             if organisation is None and producer_orgs.count() == 1:
                 organisation = producer_orgs.first()
             if organisation is None or not producer_orgs.filter(pk=organisation.pk).exists():
-                return error_response("organisation_required",
-                                      _("Indiquez une organisation dont vous êtes producteur (champ organisation)."))
+                return error_response(
+                    "organisation_required",
+                    _("Indiquez une organisation dont vous êtes producteur (champ organisation)."),
+                )
         upload_file = data["file"]
         try:
             upload = uploads.create_upload(request.user, upload_file.name, upload_file.size)
             _store(upload_file, upload)
             job = pipeline.create_import(
-                user=request.user, path=upload.path, filename=upload_file.name, organisation=organisation,
-                dataset=dataset, title=data.get("title") or "", layer=data.get("layer") or "",
+                user=request.user,
+                path=upload.path,
+                filename=upload_file.name,
+                organisation=organisation,
+                dataset=dataset,
+                title=data.get("title") or "",
+                layer=data.get("layer") or "",
                 srid=data.get("srid"),
             )
         except ImportError_ as exc:
@@ -105,12 +138,18 @@ class DatasetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
         if not request.user.is_authenticated:
             return error_response("not_authenticated", _("Authentification requise."), 401)
         if not rights.may_produce(request.user):
-            return error_response("permission_denied", _("Seuls les producteurs peuvent importer des données."), 403)
+            return error_response(
+                "permission_denied", _("Seuls les producteurs peuvent importer des données."), 403
+            )
         return self._import(request, None)
 
     @extend_schema(request={"multipart/form-data": DatasetUploadSerializer}, responses={202: ImportAccepted})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser],
-            permission_classes=[IsAuthenticated])
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser, FormParser],
+        permission_classes=[IsAuthenticated],
+    )
     def data(self, request: Request, pk: str) -> Response:
         """Upload a new version of the data; the current one stays served until it is complete."""
         return self._import(request, self.get_object())
@@ -133,4 +172,3 @@ def _store(upload_file, upload: Upload) -> None:
                 fh.write(chunk)
     upload.received = upload.size
     upload.save(update_fields=["received"])
-

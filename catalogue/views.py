@@ -27,7 +27,9 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_view_data": may_view_data,
         "may_edit": rights.can(request.user, rights.Action.EDIT, dataset),
         "rows": services.attribute_page(dataset, request.GET.get("page")) if may_view_data else None,
-        "last_job": dataset.import_jobs.first() if rights.can(request.user, rights.Action.EDIT, dataset) else None,
+        "last_job": dataset.import_jobs.first()
+        if rights.can(request.user, rights.Action.EDIT, dataset)
+        else None,
     }
     return render(request, "catalogue/dataset_detail.html", context)
 

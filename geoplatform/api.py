@@ -8,7 +8,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView, exception_handler as drf_exception_handler
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
 
 CODES = {
     status.HTTP_400_BAD_REQUEST: "bad_request",
@@ -50,13 +51,18 @@ class TokenView(APIView):
     permission_classes: list = []
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-                   400: OpenApiResponse(description="identifiants invalides")},
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: OpenApiResponse(description="identifiants invalides"),
+        },
     )
     def post(self, request: Request) -> Response:
-        user = authenticate(request, username=request.data.get("username"), password=request.data.get("password"))
+        user = authenticate(
+            request, username=request.data.get("username"), password=request.data.get("password")
+        )
         if user is None or not user.is_active:
             return error_response("invalid_credentials", _("Identifiant ou mot de passe incorrect."))
         token, _created = Token.objects.get_or_create(user=user)

@@ -12,9 +12,7 @@ class User(AbstractUser):
         return self.is_active and (self.is_staff or self.is_superuser)
 
     def producer_organisations(self) -> models.QuerySet["Organisation"]:
-        return Organisation.objects.filter(
-            memberships__user=self, memberships__role=Membership.Role.PRODUCER
-        )
+        return Organisation.objects.filter(memberships__user=self, memberships__role=Membership.Role.PRODUCER)
 
     def organisations(self) -> models.QuerySet["Organisation"]:
         return Organisation.objects.filter(memberships__user=self)

@@ -45,7 +45,9 @@ def visibility_filter(user: "User | AnonymousUser", action: Action = Action.VIEW
     return allowed
 
 
-def visible(user: "User | AnonymousUser", queryset: QuerySet, action: Action = Action.VIEW_METADATA) -> QuerySet:
+def visible(
+    user: "User | AnonymousUser", queryset: QuerySet, action: Action = Action.VIEW_METADATA
+) -> QuerySet:
     return queryset.filter(visibility_filter(user, action)).distinct()
 
 

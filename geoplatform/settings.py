@@ -5,6 +5,7 @@ Production must set GP_SECRET_KEY and GP_ALLOWED_HOSTS.
 """
 
 import os
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -30,7 +31,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEMO_MODE = env_bool("GP_DEMO")
 DEBUG = env_bool("GP_DEBUG", default=False)
-TESTING = env_bool("GP_TESTING")
+# Under pytest, or in a worker process the test suite starts (GP_TESTING=1).
+TESTING = env_bool("GP_TESTING") or "pytest" in sys.modules
 
 SECRET_KEY = env("GP_SECRET_KEY") or ""
 if not SECRET_KEY:
@@ -118,7 +120,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "geoplatform.User"
 
 # --- Redis, cache, Celery ---
-REDIS_URL = env("GP_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Tests use their own Redis database and queue, so a running `make run` never picks up their jobs.
+REDIS_URL = env("GP_REDIS_URL", "redis://127.0.0.1:6379/15" if TESTING else "redis://127.0.0.1:6379/0")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = env("GP_CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -126,13 +129,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = env("GP_CELERY_QUEUE", "geoplatform")
+CELERY_TASK_DEFAULT_QUEUE = env("GP_CELERY_QUEUE", "geoplatform-test" if TESTING else "geoplatform")
 CELERY_BEAT_SCHEDULE: dict = {
     "cleanup-stale-uploads": {"task": "importer.tasks.cleanup_stale_uploads", "schedule": 3600.0},
 }
 
 # --- Files ---
-DATA_DIR = Path(env("GP_DATA_DIR", str(BASE_DIR / "var")))
+DATA_DIR = Path(env("GP_DATA_DIR", str(BASE_DIR / ("var/test" if TESTING else "var"))))
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"

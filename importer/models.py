@@ -18,6 +18,9 @@ class Upload(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return self.filename
+
     @property
     def directory(self) -> Path:
         return Path(settings.MEDIA_ROOT) / "uploads" / str(self.id)
@@ -60,6 +63,9 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_filename} ({self.status})"
 
     def get_absolute_url(self) -> str:
         return reverse("importer:job", args=[self.pk])

@@ -43,8 +43,13 @@ def _start_import(request: HttpRequest, form: ImportForm, path: Path, filename: 
         if organisation is None:
             raise fail("organisation_required", _("Choisissez l'organisation qui publie ce jeu de données."))
     return pipeline.create_import(
-        user=request.user, path=path, filename=filename, organisation=organisation, dataset=dataset,
-        title=form.cleaned_data.get("title") or "", layer=form.cleaned_data.get("layer") or "",
+        user=request.user,
+        path=path,
+        filename=filename,
+        organisation=organisation,
+        dataset=dataset,
+        title=form.cleaned_data.get("title") or "",
+        layer=form.cleaned_data.get("layer") or "",
         srid=form.cleaned_data.get("srid"),
     )
 
@@ -91,7 +96,9 @@ def upload_create(request: HttpRequest) -> JsonResponse:
         raise PermissionDenied
     data = _json_body(request)
     try:
-        upload = uploads.create_upload(request.user, str(data.get("filename") or ""), int(data.get("size") or 0))
+        upload = uploads.create_upload(
+            request.user, str(data.get("filename") or ""), int(data.get("size") or 0)
+        )
     except ImportError_ as exc:
         return _error_response(exc, status=413 if exc.code == "file_too_large" else 400)
     except (TypeError, ValueError):
@@ -167,8 +174,12 @@ def job_retry(request: HttpRequest, pk: str) -> HttpResponse:
     srid = request.POST.get("srid") or None
     try:
         new_job = pipeline.create_import(
-            user=request.user, path=Path(job.source_path), filename=job.source_filename, dataset=job.dataset,
-            layer=request.POST.get("layer", job.layer), srid=int(srid) if srid else job.srid,
+            user=request.user,
+            path=Path(job.source_path),
+            filename=job.source_filename,
+            dataset=job.dataset,
+            layer=request.POST.get("layer", job.layer),
+            srid=int(srid) if srid else job.srid,
         )
     except (ImportError_, ValueError):
         return redirect(job)

@@ -209,7 +209,9 @@ def render(mapfile: Path, params: dict[str, str], public_base_url: str) -> MapSe
         "MAPSERVER_CONFIG_FILE": str(ensure_config().resolve()),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     }
-    completed = subprocess.run([settings.MAPSERVER_BIN], env=env, capture_output=True, timeout=120, check=False)
+    completed = subprocess.run(
+        [settings.MAPSERVER_BIN], env=env, capture_output=True, timeout=120, check=False
+    )
     head, _, body = completed.stdout.partition(b"\r\n\r\n")
     status, content_type = 200, "text/plain"
     for line in head.decode("latin-1").splitlines():

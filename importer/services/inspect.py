@@ -77,9 +77,13 @@ def open_options(source: Source) -> list[str]:
 
 def _open(source: Source, options: list[str]) -> gdal.Dataset:
     try:
-        ds = gdal.OpenEx(str(source.path), gdal.OF_VECTOR, allowed_drivers=[source.driver], open_options=options)
+        ds = gdal.OpenEx(
+            str(source.path), gdal.OF_VECTOR, allowed_drivers=[source.driver], open_options=options
+        )
     except RuntimeError as exc:
-        raise fail("corrupt_file", _("Le fichier est illisible, corrompu ou tronqué."), detail=str(exc)) from exc
+        raise fail(
+            "corrupt_file", _("Le fichier est illisible, corrompu ou tronqué."), detail=str(exc)
+        ) from exc
     if ds is None:
         raise fail("corrupt_file", _("Le fichier est illisible, corrompu ou tronqué."))
     return ds
@@ -104,7 +108,9 @@ def srid_of(srs: osr.SpatialReference | None, override: int | None) -> int:
     if srs is None:
         raise fail(
             "unknown_crs",
-            _("Le fichier n'indique pas son système de coordonnées : précisez son code EPSG (par exemple 2154)."),
+            _(
+                "Le fichier n'indique pas son système de coordonnées : précisez son code EPSG (par exemple 2154)."
+            ),
         )
     srs = srs.Clone()
     try:
@@ -126,7 +132,11 @@ def srid_of(srs: osr.SpatialReference | None, override: int | None) -> int:
 def _families(layer: ogr.Layer) -> tuple[set[str], bool]:
     declared = ogr.GT_Flatten(layer.GetGeomType())
     if declared in FAMILIES:
-        return {FAMILIES[declared]}, declared in (ogr.wkbMultiPoint, ogr.wkbMultiLineString, ogr.wkbMultiPolygon)
+        return {FAMILIES[declared]}, declared in (
+            ogr.wkbMultiPoint,
+            ogr.wkbMultiLineString,
+            ogr.wkbMultiPolygon,
+        )
     families: set[str] = set()
     multi = False
     layer.ResetReading()
@@ -153,8 +163,11 @@ def inspect_vector(source: Source, layer_name: str | None, srid: int | None) -> 
     names = [ds.GetLayer(i).GetName() for i in range(count)]
     if layer_name:
         if layer_name not in names:
-            raise fail("unknown_layer", _("La couche « %(layer)s » n'existe pas dans le fichier.")
-                       % {"layer": layer_name}, layers=names)
+            raise fail(
+                "unknown_layer",
+                _("La couche « %(layer)s » n'existe pas dans le fichier.") % {"layer": layer_name},
+                layers=names,
+            )
         layer = ds.GetLayerByName(layer_name)
     elif count > 1:
         raise fail(
@@ -166,11 +179,17 @@ def inspect_vector(source: Source, layer_name: str | None, srid: int | None) -> 
     else:
         layer = ds.GetLayer(0)
     try:
-        fields = [layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())]
+        fields = [
+            layer.GetLayerDefn().GetFieldDefn(i).GetName()
+            for i in range(layer.GetLayerDefn().GetFieldCount())
+        ]
         features = layer.GetFeatureCount(force=1)
     except (UnicodeDecodeError, RuntimeError) as exc:
-        raise fail("invalid_encoding", _("Les noms ou valeurs d'attributs ne sont pas dans un encodage lisible."),
-                   detail=str(exc)) from exc
+        raise fail(
+            "invalid_encoding",
+            _("Les noms ou valeurs d'attributs ne sont pas dans un encodage lisible."),
+            detail=str(exc),
+        ) from exc
     if features <= 0:
         raise fail("empty_layer", _("La couche ne contient aucun objet."))
     if layer.GetGeomType() == ogr.wkbNone:
@@ -181,7 +200,9 @@ def inspect_vector(source: Source, layer_name: str | None, srid: int | None) -> 
     if len(families) > 1 or not families <= {"point", "line", "polygon"}:
         raise fail(
             "mixed_geometry",
-            _("La couche mélange plusieurs types de géométrie (%(types)s) : séparez-les en plusieurs couches.")
+            _(
+                "La couche mélange plusieurs types de géométrie (%(types)s) : séparez-les en plusieurs couches."
+            )
             % {"types": ", ".join(sorted(families))},
         )
     return VectorInfo(
@@ -209,5 +230,9 @@ def inspect_raster(source: Source, srid: int | None) -> RasterInfo:
         raise fail("corrupt_file", _("Le fichier raster est corrompu ou tronqué.")) from exc
     srs = ds.GetSpatialRef()
     return RasterInfo(
-        source=source, srid=srid_of(srs, srid), width=ds.RasterXSize, height=ds.RasterYSize, bands=ds.RasterCount
+        source=source,
+        srid=srid_of(srs, srid),
+        width=ds.RasterXSize,
+        height=ds.RasterYSize,
+        bands=ds.RasterCount,
     )

@@ -80,11 +80,16 @@ def run_gdal_command(
                 raise ImportCancelled
     stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     if process.wait() != 0:
-        raise fail("load_failed", _("Les données n'ont pas pu être chargées : le fichier est peut-être corrompu."),
-                   detail=stderr[-2000:])
+        raise fail(
+            "load_failed",
+            _("Les données n'ont pas pu être chargées : le fichier est peut-être corrompu."),
+            detail=stderr[-2000:],
+        )
 
 
-def load_vector(info: VectorInfo, table: str, on_progress: ProgressCallback, is_cancelled: CancelCheck) -> None:
+def load_vector(
+    info: VectorInfo, table: str, on_progress: ProgressCallback, is_cancelled: CancelCheck
+) -> None:
     drop_table(table)
     try:
         run_gdal_command(ogr2ogr_command(info, table), on_progress, is_cancelled, pg_environment())
@@ -98,9 +103,9 @@ def drop_table(table: str) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL("DROP TABLE IF EXISTS {}.{}").format(
-                sql.Identifier(settings.LAYERS_SCHEMA), sql.Identifier(table)
-            ).as_string(cursor.connection)
+            sql.SQL("DROP TABLE IF EXISTS {}.{}")
+            .format(sql.Identifier(settings.LAYERS_SCHEMA), sql.Identifier(table))
+            .as_string(cursor.connection)
         )
 
 
@@ -131,7 +136,9 @@ def describe_table(table: str) -> dict:
                 "(SELECT GeometryType(geom) FROM {t} WHERE geom IS NOT NULL LIMIT 1), "
                 "count(*) FILTER (WHERE geom IS NULL) "
                 "FROM {t}, (SELECT ST_Extent(geom)::geometry AS e FROM {t}) AS x GROUP BY e"
-            ).format(t=qualified).as_string(pg)
+            )
+            .format(t=qualified)
+            .as_string(pg)
         )
         count, xmin, ymin, xmax, ymax, geometry_type, null_geometries = cursor.fetchone()
         cursor.execute(
@@ -167,7 +174,7 @@ def rename_table(table: str, new_name: str) -> None:
     schema = sql.Identifier(settings.LAYERS_SCHEMA)
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(
-                schema, sql.Identifier(table), sql.Identifier(new_name)
-            ).as_string(cursor.connection)
+            sql.SQL("ALTER TABLE {}.{} RENAME TO {}")
+            .format(schema, sql.Identifier(table), sql.Identifier(new_name))
+            .as_string(cursor.connection)
         )

@@ -52,8 +52,11 @@ def precheck(path: Path, layer: str | None) -> None:
                 layers=names,
             )
         if layer and layer not in names:
-            raise fail("unknown_layer", _("La couche « %(layer)s » n'existe pas dans le fichier.")
-                       % {"layer": layer}, layers=names)
+            raise fail(
+                "unknown_layer",
+                _("La couche « %(layer)s » n'existe pas dans le fichier.") % {"layer": layer},
+                layers=names,
+            )
 
 
 def create_import(
@@ -87,7 +90,12 @@ def create_import(
             dataset.title = title
             dataset.save(update_fields=["title", "updated_at"])
         job = ImportJob.objects.create(
-            dataset=dataset, user=user, source_path=str(path), source_filename=filename, layer=layer, srid=srid
+            dataset=dataset,
+            user=user,
+            source_path=str(path),
+            source_filename=filename,
+            layer=layer,
+            srid=srid,
         )
         if not run_now:
             transaction.on_commit(lambda: run_import_task.delay(str(job.pk)))
@@ -131,8 +139,9 @@ def run_import(job_id: str) -> ImportJob:
     job = ImportJob.objects.select_related("dataset").get(pk=job_id)
     if job.finished:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=timezone.now(),
-                                               progress=0, features_done=0)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), progress=0, features_done=0
+    )
     workdir = _work_directory(job)
     table = temporary_table(job)
     try:
@@ -160,9 +169,13 @@ def run_import(job_id: str) -> ImportJob:
     except Exception as error:  # an unexpected fault must still leave the job visibly failed
         logger.exception("import %s failed", job.pk)
         load.drop_table(table)
-        _finish(job, ImportJob.Status.FAILED, code="internal_error",
-                message=_("Une erreur inattendue a interrompu l'import. L'équipe technique a été prévenue."),
-                details={"detail": str(error)[:500]})
+        _finish(
+            job,
+            ImportJob.Status.FAILED,
+            code="internal_error",
+            message=_("Une erreur inattendue a interrompu l'import. L'équipe technique a été prévenue."),
+            details={"detail": str(error)[:500]},
+        )
     else:
         _finish(job, ImportJob.Status.SUCCEEDED, report=report)
         _remove_upload(job)
@@ -172,10 +185,22 @@ def run_import(job_id: str) -> ImportJob:
     return job
 
 
-def _finish(job: ImportJob, status: str, *, code: str = "", message: str = "", details: dict | None = None,
-            report: dict | None = None) -> None:
-    fields = {"status": status, "finished_at": timezone.now(), "error_code": code, "error_message": message,
-              "error_details": details or {}}
+def _finish(
+    job: ImportJob,
+    status: str,
+    *,
+    code: str = "",
+    message: str = "",
+    details: dict | None = None,
+    report: dict | None = None,
+) -> None:
+    fields = {
+        "status": status,
+        "finished_at": timezone.now(),
+        "error_code": code,
+        "error_message": message,
+        "error_details": details or {},
+    }
     if status == ImportJob.Status.SUCCEEDED:
         fields.update(progress=100, report=report or {})
     # A job cancelled meanwhile stays cancelled.

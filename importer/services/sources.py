@@ -80,7 +80,8 @@ def check_archive(path: Path) -> list[zipfile.ZipInfo]:
             if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
                 raise fail(
                     "zip_unsafe_path",
-                    _("L'archive contient un chemin dangereux (%(name)s) : elle est refusée.") % {"name": name},
+                    _("L'archive contient un chemin dangereux (%(name)s) : elle est refusée.")
+                    % {"name": name},
                 )
             if stat.S_ISLNK(entry.external_attr >> 16):
                 raise fail("zip_unsafe_path", _("L'archive contient un lien symbolique : elle est refusée."))
@@ -116,7 +117,9 @@ def _extract(path: Path, target: Path) -> None:
                     while chunk := src.read(1024 * 1024):
                         written += len(chunk)
                         if written > entry.file_size:
-                            raise fail("zip_bomb", _("L'archive ment sur la taille de son contenu : refusée."))
+                            raise fail(
+                                "zip_bomb", _("L'archive ment sur la taille de son contenu : refusée.")
+                            )
                         dst.write(chunk)
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
                 raise fail("corrupt_file", _("L'archive ZIP est illisible ou tronquée.")) from exc
@@ -130,7 +133,9 @@ def _main_files(folder: Path) -> list[Path]:
     ]
     # A MapInfo table can come as .tab and .mif/.mid: one layer, prefer the .tab.
     tabs = {p.with_suffix("").as_posix().lower() for p in found if p.suffix.lower() == ".tab"}
-    found = [p for p in found if not (p.suffix.lower() == ".mif" and p.with_suffix("").as_posix().lower() in tabs)]
+    found = [
+        p for p in found if not (p.suffix.lower() == ".mif" and p.with_suffix("").as_posix().lower() in tabs)
+    ]
     order = list(FORMATS)
     return sorted(found, key=lambda p: (order.index(p.suffix.lower()), p.as_posix()))
 
@@ -166,8 +171,10 @@ def prepare(path: Path, workdir: Path) -> Source:
             if any(p.suffix.lower() in {".dbf", ".shx"} for p in unpacked.rglob("*")):
                 raise fail(
                     "shapefile_incomplete",
-                    _("L'archive ne contient pas de fichier .shp : un Shapefile a besoin des "
-                      "fichiers .shp, .shx et .dbf."),
+                    _(
+                        "L'archive ne contient pas de fichier .shp : un Shapefile a besoin des "
+                        "fichiers .shp, .shx et .dbf."
+                    ),
                 )
             raise fail("unknown_format", _("L'archive ne contient aucun fichier de données reconnu."))
         source = _source_for(candidates[0])
@@ -178,8 +185,10 @@ def prepare(path: Path, workdir: Path) -> Source:
     if fmt is None:
         raise fail(
             "unknown_format",
-            _("Format de fichier non reconnu (%(ext)s). Formats acceptés : Shapefile zippé, GeoPackage, "
-              "GeoJSON, GML, KML/KMZ, MapInfo TAB ou MIF/MID, CSV, FlatGeobuf, GeoTIFF.")
+            _(
+                "Format de fichier non reconnu (%(ext)s). Formats acceptés : Shapefile zippé, GeoPackage, "
+                "GeoJSON, GML, KML/KMZ, MapInfo TAB ou MIF/MID, CSV, FlatGeobuf, GeoTIFF."
+            )
             % {"ext": suffix or "?"},
         )
     if suffix in {".shp", ".tab"}:
@@ -203,7 +212,10 @@ def select_layer_file(source: Source, layer: str) -> Source:
     if not source.alternatives:
         return source
     if layer not in source.alternatives:
-        raise fail("unknown_layer", _("La couche « %(layer)s » n'existe pas dans le fichier.") % {"layer": layer},
-                   layers=sorted(source.alternatives))
+        raise fail(
+            "unknown_layer",
+            _("La couche « %(layer)s » n'existe pas dans le fichier.") % {"layer": layer},
+            layers=sorted(source.alternatives),
+        )
     chosen = _source_for(source.alternatives[layer])
     return chosen

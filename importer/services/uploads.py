@@ -47,8 +47,11 @@ def append_chunk(upload: Upload, content_range: str, stream: BinaryIO) -> int:
     if total != upload.size or end < start or end >= total:
         raise fail("bad_range", _("Le morceau envoyé ne correspond pas au fichier annoncé."))
     if start > upload.received:
-        raise fail("bad_range", _("Un morceau manque : reprenez à l'octet %(offset)s.") % {"offset": upload.received},
-                   offset=upload.received)
+        raise fail(
+            "bad_range",
+            _("Un morceau manque : reprenez à l'octet %(offset)s.") % {"offset": upload.received},
+            offset=upload.received,
+        )
     expected = end - start + 1
     written = 0
     with upload.path.open("r+b") as fh:

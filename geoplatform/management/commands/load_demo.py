@@ -33,7 +33,9 @@ DATASETS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisations, the demo accounts (password: username + '-demo') and the demo region."
+    help = (
+        "Create the demo organisations, the demo accounts (password: username + '-demo') and the demo region."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="run even when GP_DEMO is not set")
@@ -42,8 +44,10 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, accounts_only: bool = False, **options) -> None:
         if not (settings.DEMO_MODE or force):
             raise CommandError("Demo accounts are only created in demo mode (GP_DEMO=1), or with --force.")
-        Site.objects.update_or_create(pk=settings.SITE_ID, defaults={
-            "domain": settings.SITE_URL.split("://", 1)[-1], "name": settings.PLATFORM_NAME})
+        Site.objects.update_or_create(
+            pk=settings.SITE_ID,
+            defaults={"domain": settings.SITE_URL.split("://", 1)[-1], "name": settings.PLATFORM_NAME},
+        )
         organisations = self._accounts()
         if not accounts_only:
             self._region(organisations)
@@ -89,8 +93,9 @@ class Command(BaseCommand):
             copy = folder / "imports" / filename
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_bytes((folder / filename).read_bytes())
-            job = create_import(user=admin, path=copy, filename=filename, organisation=organisation, title=title,
-                                run_now=True)
+            job = create_import(
+                user=admin, path=copy, filename=filename, organisation=organisation, title=title, run_now=True
+            )
             if job.status != "succeeded":
                 raise CommandError(f"demo import of {filename} failed: {job.error_code} {job.error_message}")
             if public:
