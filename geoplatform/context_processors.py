@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from .theme import readable_text_on
+
 
 def platform(request: HttpRequest) -> dict:
     """Deployment identity (name, logo, colours) for every template."""
@@ -9,5 +11,6 @@ def platform(request: HttpRequest) -> dict:
         "PLATFORM_TAGLINE": settings.PLATFORM_TAGLINE,
         "PLATFORM_LOGO_URL": settings.PLATFORM_LOGO_URL,
         "PLATFORM_PRIMARY_COLOR": settings.PLATFORM_PRIMARY_COLOR,
+        "PLATFORM_PRIMARY_CONTRAST": readable_text_on(settings.PLATFORM_PRIMARY_COLOR),
         "DEMO_MODE": settings.DEMO_MODE,
     }

@@ -5,6 +5,7 @@ Production must set GP_SECRET_KEY and GP_ALLOWED_HOSTS.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -227,7 +228,9 @@ USE_TZ = True
 PLATFORM_NAME = env("GP_PLATFORM_NAME", "GéoRégion")
 PLATFORM_TAGLINE = env("GP_PLATFORM_TAGLINE", "La plateforme régionale de données géographiques")
 PLATFORM_LOGO_URL = env("GP_PLATFORM_LOGO_URL", "")
-PLATFORM_PRIMARY_COLOR = env("GP_PRIMARY_COLOR", "#1d4f91")
+PLATFORM_PRIMARY_COLOR = env("GP_PRIMARY_COLOR", "#1d4f91") or "#1d4f91"
+if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", PLATFORM_PRIMARY_COLOR):
+    raise ImproperlyConfigured(f"GP_PRIMARY_COLOR must be a hex colour such as #1d4f91, not {PLATFORM_PRIMARY_COLOR!r}.")
 
 # --- Security (production defaults; demo mode runs on plain http) ---
 SECURE_CONTENT_TYPE_NOSNIFF = True

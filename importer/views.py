@@ -57,10 +57,10 @@ def _start_import(request: HttpRequest, form: ImportForm, path: Path, filename: 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
     """The upload page; the plain form POST is the no-JavaScript path."""
+    dataset = _target_dataset(request)
     organisations = rights.producer_organisations(request.user)
     if not organisations.exists():
         raise PermissionDenied
-    dataset = _target_dataset(request)
     form = ImportForm(request.POST or None, organisations=organisations)
     error = None
     if request.method == "POST" and form.is_valid():

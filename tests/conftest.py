@@ -73,9 +73,7 @@ def celery_worker(django_db_setup, django_db_blocker, data_dir):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"Celery worker exited: {(data_dir / 'celery-worker.log').read_text()[-2000:]}"
-            )
+            raise RuntimeError(f"Celery worker exited: {(data_dir / 'celery-worker.log').read_text()[-2000:]}")
         if celery_app.control.ping(destination=[f"test-{os.getpid()}@{os.uname().nodename}"], timeout=0.5):
             break
     else:

@@ -3,6 +3,7 @@ from django.views.decorators.http import require_GET
 
 from catalogue.models import Dataset
 from geoplatform import rights
+from geoplatform.auth import caller
 
 from . import mapserver
 
@@ -10,7 +11,7 @@ from . import mapserver
 @require_GET
 def dataset_ows(request: HttpRequest, pk: int) -> HttpResponse:
     """WMS/WFS for one dataset, answered by MapServer once the caller's rights are checked."""
-    dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.VIEW_DATA, pk=pk)
+    dataset = rights.get_or_404(caller(request), Dataset.objects.all(), rights.Action.VIEW_DATA, pk=pk)
     if not dataset.has_data:
         return HttpResponse(
             "Ce jeu de données n'a pas encore de données.", status=404, content_type="text/plain"
