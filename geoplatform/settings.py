@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "geoplatform.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -110,6 +110,8 @@ DATABASES = {
         "HOST": env("GP_DB_HOST", "127.0.0.1"),
         "PORT": env("GP_DB_PORT", "5432"),
         "CONN_MAX_AGE": 60,
+        # One test database per test run, so that runs side by side never drop each other's database.
+        "TEST": {"NAME": env("GP_TEST_DB_NAME", f"test_geoplatform_{os.getpid()}")},
     }
 }
 LAYERS_SCHEMA = "layers"

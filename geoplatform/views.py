@@ -35,7 +35,7 @@ def _redis() -> None:
 def _celery() -> dict:
     """At least one worker consumes the queue our jobs go to."""
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    replies = celery_app.control.inspect(timeout=1.0).active_queues() or {}
+    replies = celery_app.control.inspect(timeout=0.5).active_queues() or {}
     workers = [name for name, queues in replies.items() if any(q["name"] == queue for q in queues)]
     if not workers:
         raise RuntimeError(f"no Celery worker consumes the queue {queue!r}")

@@ -68,6 +68,7 @@ MATRIX = {
     "catalogue:home": Row("public-only", lambda c, a, d, j: c.get("/"), _lists_title, lists=True),
     "catalogue:datasets": Row("read", lambda c, a, d, j: c.get("/donnees/"), _lists_title, lists=True),
     "catalogue:dataset": Row("read", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/"), _status(200)),
+    "catalogue:edit": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/modifier/"), _status(200)),
     "catalogue:publish": Row(
         "edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/publier/"), _redirects_to("/donnees/{d.pk}/")
     ),

@@ -1,0 +1,53 @@
+"""The dataset page: record, attribute table (paginated), map, editable title."""
+
+import pytest
+from django.utils.html import escape
+
+from importer.services.pipeline import create_import
+from tests.sample_data import shapefile_zip, squares
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def dataset(organisations, producer_a, tmp_path):
+    job = create_import(
+        user=producer_a,
+        path=shapefile_zip(tmp_path, squares(count=30)),
+        filename="p.zip",
+        organisation=organisations["a"],
+        title="Parcelles",
+        run_now=True,
+    )
+    return job.dataset
+
+
+def test_page_shows_record_table_and_map(client, producer_a, dataset):
+    client.force_login(producer_a)
+    page = client.get(f"/donnees/{dataset.pk}/").content.decode()
+    assert "Parcelles" in page and "EPSG:2154" in page and "MULTIPOLYGON" in page
+    assert escape("Parcelle n°0 à l'été") in page
+    assert f'data-wms-url="/ows/dataset/{dataset.pk}"' in page
+    assert f'data-wms-layers="{dataset.layer_name}"' in page
+    assert "Page 1 sur 2" in page
+    second = client.get(f"/donnees/{dataset.pk}/?page=2").content.decode()
+    assert escape("Parcelle n°29 à l'été") in second and escape("Parcelle n°0 à l'été") not in second
+
+
+def test_producer_edits_title_and_abstract(client, producer_a, dataset):
+    client.force_login(producer_a)
+    response = client.post(
+        f"/donnees/{dataset.pk}/modifier/", {"title": "Parcelles cadastrales", "abstract": "Extraction 2026."}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/donnees/{dataset.pk}/").content.decode()
+    assert "Parcelles cadastrales" in page and "Extraction 2026." in page
+
+
+def test_publish_from_the_page_puts_it_on_the_home_page(client, producer_a, dataset):
+    assert "Parcelles" not in client.get("/").content.decode()
+    client.force_login(producer_a)
+    client.post(f"/donnees/{dataset.pk}/publier/")
+    client.logout()
+    assert "Parcelles" in client.get("/").content.decode()
+    assert client.get(f"/donnees/{dataset.pk}/").status_code == 200
