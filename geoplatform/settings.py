@@ -232,7 +232,7 @@ PLATFORM_TAGLINE = env("GP_PLATFORM_TAGLINE", "La plateforme r√©gionale de donn√
 PLATFORM_LOGO_URL = env("GP_PLATFORM_LOGO_URL", "")
 PLATFORM_PRIMARY_COLOR = env("GP_PRIMARY_COLOR", "#1d4f91") or "#1d4f91"
 if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", PLATFORM_PRIMARY_COLOR):
-    raise ImproperlyConfigured(f"GP_PRIMARY_COLOR must be a hex colour such as #1d4f91, not {PLATFORM_PRIMARY_COLOR!r}.")
+    raise ImproperlyConfigured(f"GP_PRIMARY_COLOR must be a hex colour like #1d4f91, not {PLATFORM_PRIMARY_COLOR!r}.")
 
 # --- Security (production defaults; demo mode runs on plain http) ---
 SECURE_CONTENT_TYPE_NOSNIFF = True
