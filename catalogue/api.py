@@ -49,9 +49,7 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     def get_links(self, dataset: Dataset) -> dict[str, str]:
         request = self.context.get("request")
-        page = (
-            request.build_absolute_uri(dataset.get_absolute_url()) if request else dataset.get_absolute_url()
-        )
+        page = request.build_absolute_uri(dataset.get_absolute_url()) if request else dataset.get_absolute_url()
         ows = reverse("wxs:dataset_ows", args=[dataset.pk], request=request)
         return {
             "self": reverse("api:dataset-detail", args=[dataset.pk], request=request),
@@ -70,9 +68,7 @@ class DatasetUploadSerializer(serializers.Serializer):
     )
 
 
-ImportAccepted = inline_serializer(
-    "ImportAccepted", {"id": serializers.IntegerField(), "job": serializers.URLField()}
-)
+ImportAccepted = inline_serializer("ImportAccepted", {"id": serializers.IntegerField(), "job": serializers.URLField()})
 
 
 class DatasetViewSet(
@@ -83,9 +79,7 @@ class DatasetViewSet(
     serializer_class = DatasetSerializer
 
     def get_queryset(self):
-        action_ = (
-            rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
-        )
+        action_ = rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
         return rights.visible(self.request.user, Dataset.objects.select_related("organisation"), action_)
 
     def get_object(self) -> Dataset:
@@ -138,9 +132,7 @@ class DatasetViewSet(
         if not request.user.is_authenticated:
             return error_response("not_authenticated", _("Authentification requise."), 401)
         if not rights.may_produce(request.user):
-            return error_response(
-                "permission_denied", _("Seuls les producteurs peuvent importer des données."), 403
-            )
+            return error_response("permission_denied", _("Seuls les producteurs peuvent importer des données."), 403)
         return self._import(request, None)
 
     @extend_schema(request={"multipart/form-data": DatasetUploadSerializer}, responses={202: ImportAccepted})

@@ -1,5 +1,6 @@
 """Small vector and raster files written with GDAL/OGR for the tests (no binary fixtures in the repo)."""
 
+import csv
 import zipfile
 from pathlib import Path
 
@@ -11,6 +12,9 @@ ogr.UseExceptions()
 
 # A few points and squares around Tours in Lambert-93.
 ORIGIN = (525000.0, 6700000.0)
+# The same place in longitude/latitude (EPSG:4326).
+ORIGIN_WGS84 = (0.68, 47.39)
+FIELDS = {"nom": ogr.OFTString, "code": ogr.OFTInteger, "surface": ogr.OFTReal}
 
 
 def srs(epsg: int) -> osr.SpatialReference:
@@ -41,6 +45,24 @@ def points(count: int = 20) -> list[tuple[str, dict]]:
     ]
 
 
+def points_wgs84(count: int = 20) -> list[tuple[str, dict]]:
+    """Points around Tours in longitude/latitude, for formats that live in EPSG:4326 (GeoJSON, KML)."""
+    return [
+        (
+            f"POINT({ORIGIN_WGS84[0] + i * 0.001} {ORIGIN_WGS84[1] + i * 0.0005})",
+            {"nom": f"Arbre {i} – Érable", "code": i, "surface": float(i)},
+        )
+        for i in range(count)
+    ]
+
+
+def bow_tie() -> tuple[str, dict]:
+    """A self-intersecting polygon (a figure of eight), invalid for OGC Simple Features."""
+    x, y = ORIGIN
+    wkt = f"POLYGON(({x} {y},{x + 500} {y + 500},{x + 500} {y},{x} {y + 500},{x} {y}))"
+    return wkt, {"nom": "Nœud papillon", "code": 99, "surface": 0.0}
+
+
 def write_vector(
     path: Path,
     driver: str,
@@ -51,14 +73,14 @@ def write_vector(
     options: list[str] | None = None,
     dataset_options: list[str] | None = None,
     extra_layers: dict | None = None,
+    fields: dict[str, int] | None = None,
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds = ogr.GetDriverByName(driver).CreateDataSource(str(path), options=dataset_options or [])
     for name, feats in {layer: features, **(extra_layers or {})}.items():
         lyr = ds.CreateLayer(name, srs(epsg) if epsg else None, geom_type, options=options or [])
-        lyr.CreateField(ogr.FieldDefn("nom", ogr.OFTString))
-        lyr.CreateField(ogr.FieldDefn("code", ogr.OFTInteger))
-        lyr.CreateField(ogr.FieldDefn("surface", ogr.OFTReal))
+        for field_name, field_type in (fields or FIELDS).items():
+            lyr.CreateField(ogr.FieldDefn(field_name, field_type))
         for wkt, attrs in feats:
             feature = ogr.Feature(lyr.GetLayerDefn())
             for key, value in attrs.items():
@@ -83,7 +105,10 @@ def shapefile_zip(
     encoding: str | None = "UTF-8",
     with_cpg: bool = True,
     epsg: int | None = 2154,
+    fields: dict[str, int] | None = None,
+    leave_out: tuple[str, ...] = (),
 ) -> Path:
+    """A zipped Shapefile; `leave_out` drops sidecar files (".dbf", ".prj"...) from the archive."""
     folder.mkdir(parents=True, exist_ok=True)
     options = [f"ENCODING={encoding}"] if encoding else []
     write_vector(
@@ -94,9 +119,75 @@ def shapefile_zip(
         layer=name,
         geom_type=ogr.wkbPolygon,
         options=options,
+        fields=fields,
     )
-    parts = [p for p in folder.glob(f"{name}.*") if with_cpg or p.suffix != ".cpg"]
+    skipped = {*leave_out, *(() if with_cpg else (".cpg",))}
+    parts = [p for p in sorted(folder.glob(f"{name}.*")) if p.suffix not in {".zip", *skipped}]
     return zip_files(folder / f"{name}.zip", parts)
+
+
+def geopackage(path: Path, layers: dict[str, list[tuple[str, dict]]], epsg: int | None = 2154) -> Path:
+    """A GeoPackage with one table per entry of `layers` (name -> features)."""
+    (first, features), *others = layers.items()
+    return write_vector(path, "GPKG", features, epsg=epsg, layer=first, extra_layers=dict(others))
+
+
+def kmz(path: Path, features: list[tuple[str, dict]]) -> Path:
+    """A KMZ: a zip holding doc.kml (features in longitude/latitude)."""
+    kml = write_vector(path.parent / f"{path.stem}-doc" / "doc.kml", "KML", features, epsg=4326)
+    return zip_files(path, [kml], ["doc.kml"])
+
+
+def mapinfo_zip(folder: Path, features=None, name: str = "parcelles", mif: bool = False) -> Path:
+    """A zipped MapInfo table (.tab/.dat/.map/.id, or .mif/.mid), Windows-1252 like most French files."""
+    write_vector(
+        folder / f"{name}.{'mif' if mif else 'tab'}",
+        "MapInfo File",
+        features or squares(),
+        layer=name,
+        options=["ENCODING=CP1252"],
+        dataset_options=["FORMAT=MIF"] if mif else [],
+    )
+    parts = [p for p in sorted(folder.glob(f"{name}.*")) if p.suffix != ".zip"]
+    return zip_files(folder / f"{name}.zip", parts)
+
+
+def csv_file(path: Path, features: list[tuple[str, dict]], geometry: str = "xy") -> Path:
+    """A CSV (UTF-8) with the geometry as `x`/`y` columns (points only) or as a `wkt` column."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        names = list(features[0][1])
+        writer.writerow(["x", "y", *names] if geometry == "xy" else ["wkt", *names])
+        for wkt, attrs in features:
+            values = [attrs[n] for n in names]
+            if geometry == "xy":
+                point = ogr.CreateGeometryFromWkt(wkt)
+                writer.writerow([point.GetX(), point.GetY(), *values])
+            else:
+                writer.writerow([wkt, *values])
+    return path
+
+
+def many_points_gpkg(path: Path, count: int) -> Path:
+    """A GeoPackage of `count` points (Lambert-93), written by GDAL from a CSV for speed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = path.with_suffix(".csv")
+    with source.open("w", encoding="utf-8") as fh:
+        fh.write("x,y,nom,code\n")
+        for i in range(count):
+            fh.write(f"{ORIGIN[0] + (i % 1000) * 10},{ORIGIN[1] + (i // 1000) * 10},Point n°{i},{i}\n")
+    gdal.VectorTranslate(
+        str(path),
+        str(source),
+        format="GPKG",
+        layerName="points",
+        geometryType="POINT",
+        options=["-oo", "X_POSSIBLE_NAMES=x", "-oo", "Y_POSSIBLE_NAMES=y", "-oo", "AUTODETECT_TYPE=YES"]
+        + ["-oo", "KEEP_GEOM_COLUMNS=NO", "-a_srs", "EPSG:2154"],
+    )
+    source.unlink()
+    return path
 
 
 def geotiff(path: Path, width: int = 64, height: int = 48, epsg: int | None = 2154) -> Path:

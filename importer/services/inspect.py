@@ -45,6 +45,23 @@ class RasterInfo:
     bands: int
 
 
+def _dbf_text(dbf: Path, limit: int) -> bytes:
+    """The text of a .dbf (field names, then records) without its binary header, whose counts and
+    lengths would read as non-ASCII bytes and spoil the guess."""
+    with dbf.open("rb") as fh:
+        header = fh.read(32)
+        if len(header) < 32:
+            return b""
+        descriptors = fh.read(max(int.from_bytes(header[8:10], "little") - 32, 0))
+        records = fh.read(limit)
+    names = []
+    for start in range(0, len(descriptors) - 31, 32):
+        if descriptors[start] == 0x0D:  # end of the field descriptors
+            break
+        names.append(descriptors[start : start + 11].split(b"\0", 1)[0])
+    return b" ".join(names) + b"\n" + records
+
+
 def _dbf_encoding(shp: Path) -> str | None:
     """The encoding of a Shapefile's attributes: its .cpg when present, else guessed (UTF-8 or CP1252)."""
     if any(p.suffix.lower() == ".cpg" for p in shp.parent.glob(shp.stem + ".*")):
@@ -52,8 +69,7 @@ def _dbf_encoding(shp: Path) -> str | None:
     dbf = next((p for p in shp.parent.glob(shp.stem + ".*") if p.suffix.lower() == ".dbf"), None)
     if dbf is None:
         return None
-    with dbf.open("rb") as fh:
-        sample = fh.read(4 * 1024 * 1024)
+    sample = _dbf_text(dbf, 4 * 1024 * 1024)
     if not any(b > 0x7F for b in sample):
         return None
     try:

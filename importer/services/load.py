@@ -80,6 +80,15 @@ def run_gdal_command(
                 raise ImportCancelled
     stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     if process.wait() != 0:
+        if "Non UTF-8 content" in stderr:  # PostgreSQL refuses text that is not UTF-8
+            raise fail(
+                "invalid_encoding",
+                _(
+                    "Le fichier contient des caractères qui ne sont pas encodés en UTF-8 : enregistrez-le en "
+                    "UTF-8 (pour un Shapefile, joignez son fichier .cpg) puis importez-le de nouveau."
+                ),
+                detail=stderr[-2000:],
+            )
         raise fail(
             "load_failed",
             _("Les données n'ont pas pu être chargées : le fichier est peut-être corrompu."),

@@ -146,16 +146,17 @@ def run_import(job_id: str) -> ImportJob:
     table = temporary_table(job)
     try:
         source = sources.prepare(Path(job.source_path), workdir)
-        if job.layer:
-            source = sources.select_layer_file(source, job.layer)
-        elif source.alternatives:
-            raise fail(
-                "multiple_layers",
-                _("L'archive contient plusieurs couches : choisissez celle à importer (%(layers)s).")
-                % {"layers": ", ".join(sorted(source.alternatives))},
-                layers=sorted(source.alternatives),
-            )
-        layer = None if job.layer in source.alternatives else (job.layer or None)
+        layer = job.layer or None
+        if source.alternatives:
+            if not layer:
+                raise fail(
+                    "multiple_layers",
+                    _("L'archive contient plusieurs couches : choisissez celle à importer (%(layers)s).")
+                    % {"layers": ", ".join(sorted(source.alternatives))},
+                    layers=sorted(source.alternatives),
+                )
+            # The choice names a file of the archive, which holds that one layer.
+            source, layer = sources.select_layer_file(source, layer), None
         if source.kind == "raster":
             report = _import_raster(job, source)
         else:

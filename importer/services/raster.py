@@ -41,7 +41,8 @@ def describe_cog(path: Path) -> dict:
     xmax = xmin + transform[1] * ds.RasterXSize
     ymin = ymax + transform[5] * ds.RasterYSize
     band = ds.GetRasterBand(1)
-    stats = band.ComputeStatistics(False)
+    # Min/max only: ComputeStatistics would leave a .aux.xml beside the file, orphaned once it is renamed.
+    low, high = band.ComputeRasterMinMax(False)
     return {
         "bbox": [xmin, min(ymin, ymax), xmax, max(ymin, ymax)],
         "raster_info": {
@@ -50,8 +51,8 @@ def describe_cog(path: Path) -> dict:
             "bands": ds.RasterCount,
             "data_type": gdal.GetDataTypeName(band.DataType),
             "nodata": band.GetNoDataValue(),
-            "min": stats[0],
-            "max": stats[1],
+            "min": low,
+            "max": high,
             "overviews": band.GetOverviewCount(),
             "resolution": [abs(transform[1]), abs(transform[5])],
         },

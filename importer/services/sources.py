@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from osgeo import gdal
 
 from .errors import fail
 
@@ -18,7 +19,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     ".geojson": ("vector", "GeoJSON"),
     ".json": ("vector", "GeoJSON"),
     ".gml": ("vector", "GML"),
-    ".kml": ("vector", "KML"),
+    # LIBKML reads ExtendedData attributes and is the driver ogr2ogr picks; the plain KML driver is the fallback.
+    ".kml": ("vector", "LIBKML" if gdal.GetDriverByName("LIBKML") else "KML"),
     ".tab": ("vector", "MapInfo File"),
     ".mif": ("vector", "MapInfo File"),
     ".csv": ("vector", "CSV"),
@@ -141,13 +143,38 @@ def _main_files(folder: Path) -> list[Path]:
 
 
 def _check_shapefile(shp: Path) -> None:
-    siblings = {p.suffix.lower() for p in shp.parent.glob(shp.stem + ".*")}
+    siblings = {p.suffix.lower(): p for p in shp.parent.glob(shp.stem + ".*")}
     if ".dbf" not in siblings or ".shx" not in siblings:
         raise fail(
             "shapefile_incomplete",
             _("Le Shapefile %(name)s est incomplet : les fichiers .shp, .shx et .dbf sont nécessaires.")
             % {"name": shp.name},
         )
+    if _shapefile_truncated(shp, siblings[".shx"], siblings[".dbf"]):
+        raise fail(
+            "corrupt_file",
+            _("Le Shapefile %(name)s est tronqué : un de ses fichiers est plus court que ne l'annonce son en-tête.")
+            % {"name": shp.name},
+        )
+
+
+def _shapefile_truncated(shp: Path, shx: Path, dbf: Path) -> bool:
+    """A part shorter than its header says: GDAL would read the missing shapes as empty, silently."""
+    for part in (shp, shx):
+        with part.open("rb") as fh:
+            header = fh.read(28)
+        if len(header) < 28 or int.from_bytes(header[24:28], "big") * 2 > part.stat().st_size:
+            return True
+    with dbf.open("rb") as fh:
+        header = fh.read(12)
+    if len(header) < 12:
+        return True
+    records, header_size, record_size = (
+        int.from_bytes(header[4:8], "little"),
+        int.from_bytes(header[8:10], "little"),
+        int.from_bytes(header[10:12], "little"),
+    )
+    return header_size + records * record_size > dbf.stat().st_size
 
 
 def archive_layers(path: Path) -> list[str]:
