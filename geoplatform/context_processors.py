@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
+from . import rights
 from .theme import readable_text_on
 
 
@@ -13,4 +15,5 @@ def platform(request: HttpRequest) -> dict:
         "PLATFORM_PRIMARY_COLOR": settings.PLATFORM_PRIMARY_COLOR,
         "PLATFORM_PRIMARY_CONTRAST": readable_text_on(settings.PLATFORM_PRIMARY_COLOR),
         "DEMO_MODE": settings.DEMO_MODE,
+        "MAY_PRODUCE": SimpleLazyObject(lambda: rights.may_produce(request.user)),
     }
