@@ -8,12 +8,8 @@ class ImportForm(forms.Form):
     """The fields that go with an uploaded file."""
 
     title = forms.CharField(label=_("Titre du jeu de données"), max_length=255, required=False)
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
-    )
-    layer = forms.CharField(
-        label=_("Couche (si le fichier en contient plusieurs)"), max_length=255, required=False
-    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), required=False)
+    layer = forms.CharField(label=_("Couche (si le fichier en contient plusieurs)"), max_length=255, required=False)
     srid = forms.IntegerField(
         label=_("Code EPSG du système de coordonnées (laisser vide pour celui du fichier)"),
         required=False,

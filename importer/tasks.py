@@ -24,9 +24,7 @@ def cleanup_stale_uploads(days: int = 7) -> int:
     stale = Upload.objects.filter(updated_at__lt=limit)
     count = 0
     for upload in stale:
-        if not ImportJob.objects.filter(
-            source_path=str(upload.path), status__in=["queued", "running"]
-        ).exists():
+        if not ImportJob.objects.filter(source_path=str(upload.path), status__in=["queued", "running"]).exists():
             shutil.rmtree(upload.directory, ignore_errors=True)
             upload.delete()
             count += 1

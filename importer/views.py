@@ -96,9 +96,7 @@ def upload_create(request: HttpRequest) -> JsonResponse:
         raise PermissionDenied
     data = _json_body(request)
     try:
-        upload = uploads.create_upload(
-            request.user, str(data.get("filename") or ""), int(data.get("size") or 0)
-        )
+        upload = uploads.create_upload(request.user, str(data.get("filename") or ""), int(data.get("size") or 0))
     except ImportError_ as exc:
         return _error_response(exc, status=413 if exc.code == "file_too_large" else 400)
     except (TypeError, ValueError):

@@ -46,8 +46,7 @@ class RasterInfo:
 
 
 def _dbf_text(dbf: Path, limit: int) -> bytes:
-    """The text of a .dbf (field names, then records) without its binary header, whose counts and
-    lengths would read as non-ASCII bytes and spoil the guess."""
+    """Field names and records of a .dbf: its binary header's counts would read as non-ASCII text."""
     with dbf.open("rb") as fh:
         header = fh.read(32)
         if len(header) < 32:
@@ -93,13 +92,9 @@ def open_options(source: Source) -> list[str]:
 
 def _open(source: Source, options: list[str]) -> gdal.Dataset:
     try:
-        ds = gdal.OpenEx(
-            str(source.path), gdal.OF_VECTOR, allowed_drivers=[source.driver], open_options=options
-        )
+        ds = gdal.OpenEx(str(source.path), gdal.OF_VECTOR, allowed_drivers=[source.driver], open_options=options)
     except RuntimeError as exc:
-        raise fail(
-            "corrupt_file", _("Le fichier est illisible, corrompu ou tronqué."), detail=str(exc)
-        ) from exc
+        raise fail("corrupt_file", _("Le fichier est illisible, corrompu ou tronqué."), detail=str(exc)) from exc
     if ds is None:
         raise fail("corrupt_file", _("Le fichier est illisible, corrompu ou tronqué."))
     return ds
@@ -124,9 +119,7 @@ def srid_of(srs: osr.SpatialReference | None, override: int | None) -> int:
     if srs is None:
         raise fail(
             "unknown_crs",
-            _(
-                "Le fichier n'indique pas son système de coordonnées : précisez son code EPSG (par exemple 2154)."
-            ),
+            _("Le fichier n'indique pas son système de coordonnées : précisez son code EPSG (par exemple 2154)."),
         )
     srs = srs.Clone()
     try:
@@ -195,10 +188,7 @@ def inspect_vector(source: Source, layer_name: str | None, srid: int | None) -> 
     else:
         layer = ds.GetLayer(0)
     try:
-        fields = [
-            layer.GetLayerDefn().GetFieldDefn(i).GetName()
-            for i in range(layer.GetLayerDefn().GetFieldCount())
-        ]
+        fields = [layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())]
         features = layer.GetFeatureCount(force=1)
     except (UnicodeDecodeError, RuntimeError) as exc:
         raise fail(
@@ -216,9 +206,7 @@ def inspect_vector(source: Source, layer_name: str | None, srid: int | None) -> 
     if len(families) > 1 or not families <= {"point", "line", "polygon"}:
         raise fail(
             "mixed_geometry",
-            _(
-                "La couche mélange plusieurs types de géométrie (%(types)s) : séparez-les en plusieurs couches."
-            )
+            _("La couche mélange plusieurs types de géométrie (%(types)s) : séparez-les en plusieurs couches.")
             % {"types": ", ".join(sorted(families))},
         )
     return VectorInfo(

@@ -96,9 +96,7 @@ def run_gdal_command(
         )
 
 
-def load_vector(
-    info: VectorInfo, table: str, on_progress: ProgressCallback, is_cancelled: CancelCheck
-) -> None:
+def load_vector(info: VectorInfo, table: str, on_progress: ProgressCallback, is_cancelled: CancelCheck) -> None:
     drop_table(table)
     try:
         run_gdal_command(ogr2ogr_command(info, table), on_progress, is_cancelled, pg_environment())

@@ -137,11 +137,15 @@ def temporary_table(job: ImportJob) -> str:
 def run_import(job_id: str) -> ImportJob:
     """Run one import job to its end: succeeded, failed (with code and message) or cancelled."""
     job = ImportJob.objects.select_related("dataset").get(pk=job_id)
-    if job.finished:
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now(), progress=0, features_done=0
+    # A job cancelled while queued (even at this very moment) is not started.
+    started = (
+        ImportJob.objects.filter(pk=job.pk)
+        .exclude(status__in=[ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED])
+        .update(status=ImportJob.Status.RUNNING, started_at=timezone.now(), progress=0, features_done=0)
     )
+    if not started:
+        job.refresh_from_db()
+        return job
     workdir = _work_directory(job)
     table = temporary_table(job)
     try:
@@ -158,18 +162,18 @@ def run_import(job_id: str) -> ImportJob:
             # The choice names a file of the archive, which holds that one layer.
             source, layer = sources.select_layer_file(source, layer), None
         if source.kind == "raster":
-            report = _import_raster(job, source)
+            _import_raster(job, source)
         else:
-            report = _import_vector(job, source, layer, table)
+            _import_vector(job, source, layer, table)
     except ImportCancelled:
-        load.drop_table(table)
+        _discard(job, table)
         _finish(job, ImportJob.Status.CANCELLED)
     except ImportError_ as error:
-        load.drop_table(table)
+        _discard(job, table)
         _finish(job, ImportJob.Status.FAILED, code=error.code, message=error.message, details=error.details)
     except Exception as error:  # an unexpected fault must still leave the job visibly failed
         logger.exception("import %s failed", job.pk)
-        load.drop_table(table)
+        _discard(job, table)
         _finish(
             job,
             ImportJob.Status.FAILED,
@@ -177,8 +181,7 @@ def run_import(job_id: str) -> ImportJob:
             message=_("Une erreur inattendue a interrompu l'import. L'équipe technique a été prévenue."),
             details={"detail": str(error)[:500]},
         )
-    else:
-        _finish(job, ImportJob.Status.SUCCEEDED, report=report)
+    else:  # publish_version recorded the success
         _remove_upload(job)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -194,7 +197,8 @@ def _finish(
     message: str = "",
     details: dict | None = None,
     report: dict | None = None,
-) -> None:
+) -> bool:
+    """Record how the job ended; False when it had been cancelled meanwhile (it then stays cancelled)."""
     fields = {
         "status": status,
         "finished_at": timezone.now(),
@@ -204,8 +208,17 @@ def _finish(
     }
     if status == ImportJob.Status.SUCCEEDED:
         fields.update(progress=100, report=report or {})
-    # A job cancelled meanwhile stays cancelled.
-    ImportJob.objects.filter(pk=job.pk).exclude(status=ImportJob.Status.CANCELLED).update(**fields)
+    return bool(ImportJob.objects.filter(pk=job.pk).exclude(status=ImportJob.Status.CANCELLED).update(**fields))
+
+
+def temporary_raster(job: ImportJob) -> Path:
+    return raster.raster_directory() / f"import_{job.pk.hex}.tif"
+
+
+def _discard(job: ImportJob, table: str) -> None:
+    """Remove what a job that did not publish has written: its temporary table or COG."""
+    load.drop_table(table)
+    temporary_raster(job).unlink(missing_ok=True)
 
 
 def _remove_upload(job: ImportJob) -> None:
@@ -215,7 +228,7 @@ def _remove_upload(job: ImportJob) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-def _import_vector(job: ImportJob, source: sources.Source, layer: str | None, table: str) -> dict:
+def _import_vector(job: ImportJob, source: sources.Source, layer: str | None, table: str) -> None:
     info = inspect.inspect_vector(source, layer, job.srid)
     ImportJob.objects.filter(pk=job.pk).update(features_total=info.feature_count)
     progress = _Progress(job, info.feature_count)
@@ -224,6 +237,15 @@ def _import_vector(job: ImportJob, source: sources.Source, layer: str | None, ta
     described = load.describe_table(table)
     if described["feature_count"] == 0:
         raise fail("empty_layer", _("La couche ne contient aucun objet."))
+    report = {
+        "features": described["feature_count"],
+        "repaired_geometries": repaired,
+        "null_geometries": described["null_geometries"],
+        "srid": info.srid,
+        "layer": info.layer,
+        "encoding": info.encoding,
+        "geometry_type": described["geometry_type"],
+    }
     publish_version(
         job.dataset,
         kind=Dataset.Kind.VECTOR,
@@ -234,21 +256,14 @@ def _import_vector(job: ImportJob, source: sources.Source, layer: str | None, ta
         bbox=described["bbox"],
         attributes=described["attributes"],
         source_filename=job.source_filename,
+        job=job,
+        report=report,
     )
-    return {
-        "features": described["feature_count"],
-        "repaired_geometries": repaired,
-        "null_geometries": described["null_geometries"],
-        "srid": info.srid,
-        "layer": info.layer,
-        "encoding": info.encoding,
-        "geometry_type": described["geometry_type"],
-    }
 
 
-def _import_raster(job: ImportJob, source: sources.Source) -> dict:
+def _import_raster(job: ImportJob, source: sources.Source) -> None:
     info = inspect.inspect_raster(source, job.srid)
-    target = raster.raster_directory() / f"import_{job.pk.hex}.tif"
+    target = temporary_raster(job)
     progress = _Progress(job, None)
     raster.convert_to_cog(info, target, progress, progress.cancelled)
     described = raster.describe_cog(target)
@@ -263,8 +278,9 @@ def _import_raster(job: ImportJob, source: sources.Source) -> dict:
         attributes=[],
         raster_info=described["raster_info"],
         source_filename=job.source_filename,
+        job=job,
+        report={"srid": info.srid, **described["raster_info"]},
     )
-    return {"srid": info.srid, **described["raster_info"]}
 
 
 def publish_version(
@@ -280,9 +296,17 @@ def publish_version(
     table: str = "",
     raster_file: Path | None = None,
     raster_info: dict | None = None,
+    job: ImportJob | None = None,
+    report: dict | None = None,
 ) -> None:
-    """Swap a fully loaded version in: the record and the data change together, then the old data go."""
+    """Swap a fully loaded version in: the record and the data change together, then the old data go.
+
+    The `job` publishing it is marked succeeded in the same transaction: a cancel comes either before
+    (ImportCancelled, nothing published) or too late (the job is over).
+    """
     with transaction.atomic():
+        if job is not None and not _finish(job, ImportJob.Status.SUCCEEDED, report=report):
+            raise ImportCancelled
         current = Dataset.objects.select_for_update().get(pk=dataset.pk)
         old_table, old_raster = current.table_name, current.raster_path
         version = current.version + 1

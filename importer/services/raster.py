@@ -17,9 +17,7 @@ def raster_directory() -> Path:
     return path
 
 
-def convert_to_cog(
-    info: RasterInfo, target: Path, on_progress: ProgressCallback, is_cancelled: CancelCheck
-) -> None:
+def convert_to_cog(info: RasterInfo, target: Path, on_progress: ProgressCallback, is_cancelled: CancelCheck) -> None:
     command = [
         "gdal_translate", "-of", "COG", "-co", "COMPRESS=DEFLATE", "-co", "OVERVIEWS=AUTO",
         "-co", "BLOCKSIZE=512", "-a_srs", f"EPSG:{info.srid}",

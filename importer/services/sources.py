@@ -4,7 +4,7 @@ import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -51,7 +51,7 @@ class Source:
     alternatives: dict[str, Path] = field(default_factory=dict)
 
 
-def _format_of(path: Path) -> tuple[str, str] | None:
+def _format_of(path: PurePath) -> tuple[str, str] | None:
     return FORMATS.get(path.suffix.lower())
 
 
@@ -82,8 +82,7 @@ def check_archive(path: Path) -> list[zipfile.ZipInfo]:
             if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
                 raise fail(
                     "zip_unsafe_path",
-                    _("L'archive contient un chemin dangereux (%(name)s) : elle est refusée.")
-                    % {"name": name},
+                    _("L'archive contient un chemin dangereux (%(name)s) : elle est refusée.") % {"name": name},
                 )
             if stat.S_ISLNK(entry.external_attr >> 16):
                 raise fail("zip_unsafe_path", _("L'archive contient un lien symbolique : elle est refusée."))
@@ -119,27 +118,26 @@ def _extract(path: Path, target: Path) -> None:
                     while chunk := src.read(1024 * 1024):
                         written += len(chunk)
                         if written > entry.file_size:
-                            raise fail(
-                                "zip_bomb", _("L'archive ment sur la taille de son contenu : refusée.")
-                            )
+                            raise fail("zip_bomb", _("L'archive ment sur la taille de son contenu : refusée."))
                         dst.write(chunk)
             except (zipfile.BadZipFile, EOFError, OSError) as exc:
                 raise fail("corrupt_file", _("L'archive ZIP est illisible ou tronquée.")) from exc
 
 
-def _main_files(folder: Path) -> list[Path]:
-    found = [
-        p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and _format_of(p) and not any(part.startswith(("__MACOSX", ".")) for part in p.parts)
-    ]
+def _data_files(paths: list[PurePosixPath]) -> list[PurePosixPath]:
+    """The data files among an archive's paths, one per layer, in order of preference."""
+    found = [p for p in paths if _format_of(p) and not any(part.startswith(("__MACOSX", ".")) for part in p.parts)]
     # A MapInfo table can come as .tab and .mif/.mid: one layer, prefer the .tab.
     tabs = {p.with_suffix("").as_posix().lower() for p in found if p.suffix.lower() == ".tab"}
-    found = [
-        p for p in found if not (p.suffix.lower() == ".mif" and p.with_suffix("").as_posix().lower() in tabs)
-    ]
+    found = [p for p in found if not (p.suffix.lower() == ".mif" and p.with_suffix("").as_posix().lower() in tabs)]
     order = list(FORMATS)
     return sorted(found, key=lambda p: (order.index(p.suffix.lower()), p.as_posix()))
+
+
+def _main_files(folder: Path) -> list[Path]:
+    # Paths inside the archive: where the platform unpacks it (a hidden folder, say) must not matter.
+    inside = [PurePosixPath(p.relative_to(folder).as_posix()) for p in folder.rglob("*") if p.is_file()]
+    return [folder / p for p in _data_files(inside)]
 
 
 def _check_shapefile(shp: Path) -> None:
@@ -179,8 +177,8 @@ def _shapefile_truncated(shp: Path, shx: Path, dbf: Path) -> bool:
 
 def archive_layers(path: Path) -> list[str]:
     """Names of the data files in an archive, read from its directory without extracting it."""
-    names = [e.filename for e in check_archive(path) if not e.is_dir()]
-    return [n for n in names if _format_of(Path(n)) and not n.split("/")[-1].startswith(".")]
+    names = [PurePosixPath(e.filename.replace("\\", "/")) for e in check_archive(path) if not e.is_dir()]
+    return [n.as_posix() for n in _data_files(names)]
 
 
 def prepare(path: Path, workdir: Path) -> Source:
