@@ -7,6 +7,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from .models import ImportJob
+from .services import pipeline
 from .views import job_for_editor
 
 JobSerializer = inline_serializer(
@@ -56,6 +57,6 @@ class JobCancelView(APIView):
     @extend_schema(request=None, responses=JobSerializer)
     def post(self, request: Request, pk: str) -> Response:
         job = job_for_editor(request, pk)
-        ImportJob.objects.filter(pk=job.pk, status__in=["queued", "running"]).update(status="cancelled")
+        pipeline.cancel(job)
         job.refresh_from_db()
         return Response(job_document(job, request))

@@ -133,8 +133,22 @@ def upload_complete(request: HttpRequest, pk: str) -> JsonResponse:
     if not form.is_valid():
         message = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _error_response(fail("invalid_form", message))
+    previous = ImportJob.objects.filter(source_path=str(upload.path)).select_related("dataset").first()
     try:
-        job = _start_import(request, form, upload.path, upload.filename)
+        if previous is None:
+            job = _start_import(request, form, upload.path, upload.filename)
+        elif previous.status in {ImportJob.Status.FAILED, ImportJob.Status.CANCELLED}:
+            # A second try with the same file (another layer or CRS) goes on the same dataset.
+            job = pipeline.create_import(
+                user=request.user,
+                path=upload.path,
+                filename=upload.filename,
+                dataset=previous.dataset,
+                layer=form.cleaned_data.get("layer") or "",
+                srid=form.cleaned_data.get("srid"),
+            )
+        else:  # completed twice (double click, retry after a lost answer): the same job
+            job = previous
     except ImportError_ as exc:
         return _error_response(exc)
     return JsonResponse({"redirect": job.get_absolute_url(), "job": str(job.pk)})
@@ -158,7 +172,7 @@ def job_page(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def job_cancel(request: HttpRequest, pk: str) -> HttpResponse:
     job = job_for_editor(request, pk)
-    ImportJob.objects.filter(pk=job.pk, status__in=["queued", "running"]).update(status="cancelled")
+    pipeline.cancel(job)
     return redirect(job)
 
 

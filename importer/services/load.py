@@ -1,8 +1,12 @@
 """Load a vector layer into PostGIS with ogr2ogr (COPY), reporting progress and honouring cancel."""
 
+import ctypes
 import os
 import re
+import select
+import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 
@@ -56,30 +60,50 @@ def ogr2ogr_command(info: VectorInfo, table: str) -> list[str]:
     return command
 
 
+def _die_with_parent() -> None:
+    """In the child: be killed if the worker that started us dies, so no orphan keeps writing."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def run_gdal_command(
     command: list[str], on_progress: ProgressCallback, is_cancelled: CancelCheck, env: dict[str, str] | None
 ) -> None:
-    """Run a GDAL tool (ogr2ogr, gdal_translate), parsing its `0...10...20` progress; kill it on cancel."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert process.stdout is not None
-    buffer = b""
-    last_check = time.monotonic()
-    while True:
-        chunk = process.stdout.read1(64)
-        if not chunk:
-            break
-        buffer += chunk
-        for match in _PROGRESS.finditer(buffer):
-            on_progress(min(int(match.group(1)), 100))
-        buffer = buffer[-16:]
-        if time.monotonic() - last_check > 1.0:
-            last_check = time.monotonic()
-            if is_cancelled():
-                process.kill()
-                process.wait()
-                raise ImportCancelled
-    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    if process.wait() != 0:
+    """Run a GDAL tool (ogr2ogr, gdal_translate), parsing its `0...10...20` progress; kill it on cancel.
+
+    Cancel is checked every second whether or not the tool prints progress; stderr goes to a file so that a
+    chatty tool can never block on a full pipe.
+    """
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=env, preexec_fn=_die_with_parent)
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        buffer = b""
+        last_check = time.monotonic()
+        try:
+            while True:
+                ready, _w, _x = select.select([fd], [], [], 1.0)
+                if ready:
+                    chunk = os.read(fd, 256)
+                    if not chunk:
+                        break
+                    buffer += chunk
+                    for match in _PROGRESS.finditer(buffer):
+                        on_progress(min(int(match.group(1)), 100))
+                    buffer = buffer[-16:]
+                if time.monotonic() - last_check >= 1.0:
+                    last_check = time.monotonic()
+                    if is_cancelled():
+                        raise ImportCancelled
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        returncode = process.wait()
+        process.stdout.close()
+        errors.seek(max(0, errors.seek(0, os.SEEK_END) - 20000))
+        stderr = errors.read().decode("utf-8", "replace")
+    if returncode != 0:
         if "Non UTF-8 content" in stderr:  # PostgreSQL refuses text that is not UTF-8
             raise fail(
                 "invalid_encoding",

@@ -161,6 +161,7 @@ def run_import(job_id: str) -> ImportJob:
                 )
             # The choice names a file of the archive, which holds that one layer.
             source, layer = sources.select_layer_file(source, layer), None
+        source = sources.utf8_text(source, workdir)
         if source.kind == "raster":
             _import_raster(job, source)
         else:
@@ -335,3 +336,12 @@ def publish_version(
     if old_raster and old_raster != current.raster_path:
         Path(old_raster).unlink(missing_ok=True)
     dataset.refresh_from_db()
+
+
+def cancel(job: ImportJob) -> ImportJob:
+    """Ask a queued or running job to stop; the worker notices within a second and discards its work."""
+    ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]).update(
+        status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job

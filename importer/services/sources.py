@@ -1,9 +1,10 @@
 """Recognise an uploaded file, and unpack archives without trusting them (zip slip, zip bombs)."""
 
+import codecs
 import shutil
 import stat
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath, PurePosixPath
 
 from django.conf import settings
@@ -244,3 +245,32 @@ def select_layer_file(source: Source, layer: str) -> Source:
         )
     chosen = _source_for(source.alternatives[layer])
     return chosen
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1024 * 1024):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def utf8_text(source: Source, workdir: Path) -> Source:
+    """A CSV saved by a French spreadsheet is in Windows-1252; GDAL's CSV driver cannot recode, so we do.
+
+    The copy is written to the job's work folder, streaming, never holding the file in memory.
+    """
+    if source.driver != "CSV" or _is_utf8(source.path):
+        return source
+    target = workdir / "utf8" / source.path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        source.path.open("r", encoding="cp1252", errors="replace", newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as dst,
+    ):
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+    return replace(source, path=target)

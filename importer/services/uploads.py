@@ -16,10 +16,9 @@ _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
 def safe_filename(name: str) -> str:
-    """A file name with no directory part and no surprising characters, keeping its extension."""
-    name = unicodedata.normalize("NFKD", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(c for c in name if not unicodedata.combining(c))
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "fichier"
+    """A file name with no directory part and no surprising characters, keeping its accents and extension."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    name = re.sub(r"[^\w.-]+", "_", name).strip("._") or "fichier"
     return name[-200:]
 
 

@@ -75,7 +75,7 @@ def test_upload_in_three_slices_resumed_then_imported(celery_worker, producer_a,
     assert job.status == "succeeded", (job.error_code, job.error_message)
     dataset = Dataset.objects.get(pk=job.dataset_id)
     assert (dataset.title, dataset.feature_count, dataset.organisation) == ("Parcelles d'été", 40, organisations["a"])
-    assert job.source_filename == "Parcelles_ete.zip"
+    assert job.source_filename == "Parcelles_été.zip"
 
 
 @pytest.mark.django_db
@@ -149,3 +149,16 @@ def test_complete_with_a_file_holding_several_layers(producer_a, organisations, 
     chosen = client.post(f"{url}complete/", {"organisation": organisations["a"].pk, "layer": "arbres"})
     assert chosen.status_code == 200, chosen.content
     assert chosen.json()["redirect"].startswith("/import/jobs/")
+
+
+@pytest.mark.django_db
+def test_completing_twice_gives_the_same_job(producer_a, organisations, archive):
+    """A double click or a retried request must not create a second dataset."""
+    client = browser(producer_a)
+    data = archive.read_bytes()
+    url = create(client, archive.name, len(data)).json()["url"]
+    put(client, url, data, 0, len(data))
+    first = client.post(url + "complete/", {"title": "Parcelles"}).json()
+    second = client.post(url + "complete/", {"title": "Parcelles"}).json()
+    assert first["job"] == second["job"]
+    assert Dataset.objects.filter(title="Parcelles").count() == 1

@@ -53,14 +53,16 @@ def test_windows_1252_field_names_without_cpg(run_file, tmp_path):
     assert layer.values("numéro")[2] == 2
 
 
-def test_csv_in_windows_1252_is_refused_clearly(refused, tmp_path):
-    """GDAL's CSV driver cannot recode; the producer is told to save the file in UTF-8."""
+def test_csv_in_windows_1252_is_recoded(run_file, tmp_path):
+    """French spreadsheets save CSV in Windows-1252: the accents must come out right."""
     path = tmp_path / "arbres.csv"
-    rows = ["x,y,nom", *(f"{525000 + i},{6700000 + i},Arbre n°{i} à l'été" for i in range(50))]
+    rows = ["x,y,nom", *(f"{525000 + i},{6700000 + i},Arbre n°{i} à l'été – Œillet" for i in range(50))]
     path.write_bytes("\n".join(rows).encode("cp1252"))
-    refusal = refused(path, srid=2154)
-    assert refusal.code == "invalid_encoding"
-    assert "UTF-8" in refusal.message
+    job = run_file(path, srid=2154)
+    assert job.status == "succeeded", job.error_message
+    layer = stored(job.dataset)
+    assert layer.count == 50
+    assert layer.values("nom")[3] == "Arbre n°3 à l'été – Œillet"
 
 
 def test_geojson_in_latin1_is_refused_clearly(refused, tmp_path):
