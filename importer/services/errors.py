@@ -1,5 +1,6 @@
 """Import errors: a stable code for the API and a French message for people."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +19,15 @@ class ImportError_(Exception):
 
 def fail(code: str, message: str, **details: object) -> ImportError_:
     return ImportError_(str(message), code=code, **details)
+
+
+def multiple_layers(names: list[str]) -> ImportError_:
+    return fail(
+        "multiple_layers",
+        gettext("Le fichier contient plusieurs couches : choisissez celle à importer (%(layers)s).")
+        % {"layers": ", ".join(names)},
+        layers=names,
+    )
 
 
 class ImportCancelled(Exception):

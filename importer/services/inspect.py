@@ -7,7 +7,7 @@ from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
 from osgeo import gdal, ogr, osr
 
-from .errors import fail
+from .errors import fail, multiple_layers
 from .sources import Source
 
 gdal.UseExceptions()
@@ -179,12 +179,7 @@ def inspect_vector(source: Source, layer_name: str | None, srid: int | None) -> 
             )
         layer = ds.GetLayerByName(layer_name)
     elif count > 1:
-        raise fail(
-            "multiple_layers",
-            _("Le fichier contient plusieurs couches : choisissez celle à importer (%(layers)s).")
-            % {"layers": ", ".join(names)},
-            layers=names,
-        )
+        raise multiple_layers(names)
     else:
         layer = ds.GetLayer(0)
     try:

@@ -16,7 +16,7 @@ from wxs import mapserver
 
 from ..models import ImportJob
 from . import inspect, load, raster, sources
-from .errors import ImportCancelled, ImportError_, fail
+from .errors import ImportCancelled, ImportError_, fail, multiple_layers
 
 logger = logging.getLogger(__name__)
 
@@ -34,23 +34,13 @@ def precheck(path: Path, layer: str | None) -> None:
     if sources.is_archive(path):
         names = sources.archive_layers(path)
         if len(names) > 1 and not layer:
-            raise fail(
-                "multiple_layers",
-                _("L'archive contient plusieurs couches : choisissez celle à importer (%(layers)s).")
-                % {"layers": ", ".join(names)},
-                layers=names,
-            )
+            raise multiple_layers(names)
         return
     source = sources.prepare(path, path.parent)
     if source.driver == "GPKG":
         names = inspect.layer_names(source)
         if len(names) > 1 and not layer:
-            raise fail(
-                "multiple_layers",
-                _("Le fichier contient plusieurs couches : choisissez celle à importer (%(layers)s).")
-                % {"layers": ", ".join(names)},
-                layers=names,
-            )
+            raise multiple_layers(names)
         if layer and layer not in names:
             raise fail(
                 "unknown_layer",
@@ -153,12 +143,7 @@ def run_import(job_id: str) -> ImportJob:
         layer = job.layer or None
         if source.alternatives:
             if not layer:
-                raise fail(
-                    "multiple_layers",
-                    _("L'archive contient plusieurs couches : choisissez celle à importer (%(layers)s).")
-                    % {"layers": ", ".join(sorted(source.alternatives))},
-                    layers=sorted(source.alternatives),
-                )
+                raise multiple_layers(sorted(source.alternatives))
             # The choice names a file of the archive, which holds that one layer.
             source, layer = sources.select_layer_file(source, layer), None
         source = sources.utf8_text(source, workdir)
