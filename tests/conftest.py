@@ -164,3 +164,12 @@ def token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
+
+
+def import_now(user, organisation, path: Path, title: str):
+    """Run the real import pipeline in-process (as the worker does) and insist it succeeded."""
+    from importer.services.pipeline import create_import
+
+    job = create_import(user=user, path=path, filename=path.name, organisation=organisation, title=title, run_now=True)
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    return job

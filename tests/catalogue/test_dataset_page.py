@@ -3,7 +3,7 @@
 import pytest
 from django.utils.html import escape
 
-from importer.services.pipeline import create_import
+from tests.conftest import import_now
 from tests.sample_data import shapefile_zip, squares
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -11,14 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def dataset(organisations, producer_a, tmp_path):
-    job = create_import(
-        user=producer_a,
-        path=shapefile_zip(tmp_path, squares(count=30)),
-        filename="p.zip",
-        organisation=organisations["a"],
-        title="Parcelles",
-        run_now=True,
-    )
+    job = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path, squares(count=30)), "Parcelles")
     return job.dataset
 
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from importer.services.pipeline import create_import
-from tests.conftest import token_client
+from tests.conftest import import_now, token_client
 from tests.sample_data import shapefile_zip
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -11,14 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def dataset(organisations, producer_a, tmp_path):
-    job = create_import(
-        user=producer_a,
-        path=shapefile_zip(tmp_path),
-        filename="parcelles.zip",
-        organisation=organisations["a"],
-        title="Parcelles",
-        run_now=True,
-    )
+    job = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path), "Parcelles")
     return job.dataset
 
 

@@ -7,8 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from catalogue.models import Dataset
-from importer.services.pipeline import create_import
-from tests.conftest import token_client
+from tests.conftest import import_now, token_client
 from tests.sample_data import shapefile_zip
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -146,15 +145,7 @@ def users(producer_a, producer_b, member_a, reader, admin_user):
 
 @pytest.fixture
 def private_dataset(organisations, producer_a, tmp_path):
-    job = create_import(
-        user=producer_a,
-        path=shapefile_zip(tmp_path),
-        filename="parcelles.zip",
-        organisation=organisations["a"],
-        title="Parcelles test",
-        run_now=True,
-    )
-    assert job.status == "succeeded", job.error_message
+    job = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path), "Parcelles test")
     return job
 
 

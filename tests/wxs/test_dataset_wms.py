@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from importer.services.pipeline import create_import
+from tests.conftest import import_now
 from tests.sample_data import ORIGIN, geotiff, shapefile_zip, squares
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,15 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def squares_dataset(organisations, producer_a, tmp_path):
-    job = create_import(
-        user=producer_a,
-        path=shapefile_zip(tmp_path, squares(count=1, size=500)),
-        filename="carre.zip",
-        organisation=organisations["a"],
-        title="Un carré",
-        run_now=True,
-    )
-    assert job.status == "succeeded", job.error_message
+    job = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path, squares(count=1, size=500)), "Un carré")
     dataset = job.dataset
     dataset.public = True
     dataset.save()
@@ -86,15 +78,7 @@ def test_a_map_parameter_cannot_switch_mapfiles(client, squares_dataset):
 
 
 def test_raster_is_drawn(client, organisations, producer_a, tmp_path):
-    job = create_import(
-        user=producer_a,
-        path=geotiff(tmp_path / "t.tif"),
-        filename="t.tif",
-        organisation=organisations["a"],
-        title="Température",
-        run_now=True,
-    )
-    assert job.status == "succeeded", job.error_message
+    job = import_now(producer_a, organisations["a"], geotiff(tmp_path / "t.tif"), "Température")
     dataset = job.dataset
     client.force_login(producer_a)
     image = _getmap(client, dataset, dataset.bbox)
