@@ -125,7 +125,14 @@ AUTH_USER_MODEL = "geoplatform.User"
 # --- Redis, cache, Celery ---
 # Tests use their own Redis database and queue, so a running `make run` never picks up their jobs.
 REDIS_URL = env("GP_REDIS_URL", "redis://127.0.0.1:6379/15" if TESTING else "redis://127.0.0.1:6379/0")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Test runs keep their own keys (login rate limits, for one), so runs never see each other's.
+        "KEY_PREFIX": f"test-{os.getpid()}" if TESTING else "",
+    }
+}
 CELERY_BROKER_URL = env("GP_CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

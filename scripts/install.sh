@@ -8,7 +8,7 @@ log() { printf '[install] %s\n' "$*"; }
 
 DEBIAN_PACKAGES=(
   postgresql-15-postgis-3 postgresql-client gdal-bin libgdal-dev mapserver-bin cgi-mapserver
-  redis-server redis-tools chromium fonts-dejavu-core python3-venv
+  redis-server redis-tools chromium fonts-dejavu-core python3-venv gettext
 )
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
@@ -54,3 +54,4 @@ if [ ! -f frontend/dist/app.js ] || [ -n "$(find frontend/src frontend/build.mjs
   log "building front-end assets"
   (cd frontend && npm run --silent build)
 fi
+for po in locale/*/LC_MESSAGES/django.po; do [ -f "$po" ] || continue; mo="${po%.po}.mo"; if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then log "compiling translations"; GP_DEMO=1 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=frontend --ignore=var -v 0; break; fi; done
