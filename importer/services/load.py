@@ -67,7 +67,11 @@ def _die_with_parent() -> None:
 
 
 def run_gdal_command(
-    command: list[str], on_progress: ProgressCallback, is_cancelled: CancelCheck, env: dict[str, str] | None
+    command: list[str],
+    on_progress: ProgressCallback,
+    is_cancelled: CancelCheck,
+    env: dict[str, str] | None,
+    on_tick: Callable[[], None] | None = None,
 ) -> None:
     """Run a GDAL tool (ogr2ogr, gdal_translate), parsing its `0...10...20` progress; kill it on cancel.
 
@@ -95,6 +99,8 @@ def run_gdal_command(
                     last_check = time.monotonic()
                     if is_cancelled():
                         raise ImportCancelled
+                    if on_tick is not None:
+                        on_tick()
         except BaseException:
             process.kill()
             process.wait()
@@ -120,13 +126,53 @@ def run_gdal_command(
         )
 
 
-def load_vector(info: VectorInfo, table: str, on_progress: ProgressCallback, is_cancelled: CancelCheck) -> None:
+class ValidityScan:
+    """Finds invalid lines and polygons among the rows ogr2ogr has already committed, while it loads the rest.
+
+    ogr2ogr commits every `-gt` features; checking those batches during the load uses the CPU the load leaves
+    idle, instead of a full pass over the table afterwards.
+    """
+
+    def __init__(self, table: str, family: str) -> None:
+        self.qualified = sql.Identifier(settings.LAYERS_SCHEMA, table)
+        self.regclass = f"{settings.LAYERS_SCHEMA}.{table}"
+        self.active = family != "point"
+        self.checked_up_to = 0
+        self.invalid: list[int] = []
+
+    def step(self) -> None:
+        if not self.active:
+            return
+        with connection.cursor() as cursor:
+            pg = cursor.connection
+            cursor.execute("SELECT to_regclass(%s)", [self.regclass])
+            if cursor.fetchone()[0] is None:
+                return
+            cursor.execute(sql.SQL("SELECT max(fid) FROM {}").format(self.qualified).as_string(pg))
+            newest = cursor.fetchone()[0]
+            if newest is None or newest <= self.checked_up_to:
+                return
+            cursor.execute(
+                sql.SQL("SELECT fid FROM {} WHERE fid > %s AND fid <= %s AND geom IS NOT NULL AND NOT ST_IsValid(geom)")
+                .format(self.qualified)
+                .as_string(pg),
+                [self.checked_up_to, newest],
+            )
+            self.invalid += [fid for (fid,) in cursor.fetchall()]
+            self.checked_up_to = newest
+
+
+def load_vector(info: VectorInfo, table: str, on_progress: ProgressCallback, is_cancelled: CancelCheck) -> list[int]:
+    """Load the layer into `layers.<table>`; returns the fids of its invalid lines or polygons."""
     drop_table(table)
+    scan = ValidityScan(table, info.family)
     try:
-        run_gdal_command(ogr2ogr_command(info, table), on_progress, is_cancelled, pg_environment())
+        run_gdal_command(ogr2ogr_command(info, table), on_progress, is_cancelled, pg_environment(), scan.step)
+        scan.step()  # the rows of the last batch
     except BaseException:
         drop_table(table)
         raise
+    return scan.invalid
 
 
 def drop_table(table: str) -> None:
@@ -140,38 +186,39 @@ def drop_table(table: str) -> None:
         )
 
 
-def repair_geometries(table: str, family: str) -> int:
-    """Make invalid lines and polygons valid in place (ST_MakeValid); returns how many were repaired."""
-    if family == "point":
+def repair_geometries(table: str, family: str, invalid: list[int]) -> int:
+    """Make the invalid lines and polygons valid in place (ST_MakeValid); returns how many were repaired."""
+    if family == "point" or not invalid:
         return 0
     dimension = {"line": 2, "polygon": 3}[family]
     qualified = sql.Identifier(settings.LAYERS_SCHEMA, table)
-    query = sql.SQL(
-        "UPDATE {} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), {})) "
-        "WHERE geom IS NOT NULL AND NOT ST_IsValid(geom)"
-    ).format(qualified, sql.Literal(dimension))
     with connection.cursor() as cursor:
-        cursor.execute(query.as_string(cursor.connection))
+        cursor.execute(
+            sql.SQL("UPDATE {} SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), {})) WHERE fid = ANY(%s)")
+            .format(qualified, sql.Literal(dimension))
+            .as_string(cursor.connection),
+            [invalid],
+        )
         return cursor.rowcount
 
 
 def describe_table(table: str) -> dict:
-    """Feature count, extents, geometry type and attribute schema of a loaded table."""
+    """Feature count, extents, geometry type and attribute schema of a loaded table, in one scan."""
     qualified = sql.Identifier(settings.LAYERS_SCHEMA, table)
     with connection.cursor() as cursor:
         pg = cursor.connection
         cursor.execute(sql.SQL("ANALYZE {}").format(qualified).as_string(pg))
         cursor.execute(
             sql.SQL(
-                "SELECT count(*), ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), "
-                "(SELECT GeometryType(geom) FROM {t} WHERE geom IS NOT NULL LIMIT 1), "
-                "count(*) FILTER (WHERE geom IS NULL) "
-                "FROM {t}, (SELECT ST_Extent(geom)::geometry AS e FROM {t}) AS x GROUP BY e"
+                "SELECT n, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), nulls, "
+                "(SELECT GeometryType(geom) FROM {t} WHERE geom IS NOT NULL LIMIT 1) "
+                "FROM (SELECT count(*) AS n, ST_Extent(geom)::geometry AS e, "
+                "count(*) FILTER (WHERE geom IS NULL) AS nulls FROM {t}) AS x"
             )
             .format(t=qualified)
             .as_string(pg)
         )
-        count, xmin, ymin, xmax, ymax, geometry_type, null_geometries = cursor.fetchone()
+        count, xmin, ymin, xmax, ymax, null_geometries, geometry_type = cursor.fetchone()
         cursor.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = %s AND table_name = %s AND column_name NOT IN ('fid', 'geom') "

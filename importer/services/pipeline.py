@@ -218,8 +218,8 @@ def _import_vector(job: ImportJob, source: sources.Source, layer: str | None, ta
     info = inspect.inspect_vector(source, layer, job.srid)
     ImportJob.objects.filter(pk=job.pk).update(features_total=info.feature_count)
     progress = _Progress(job, info.feature_count)
-    load.load_vector(info, table, progress, progress.cancelled)
-    repaired = load.repair_geometries(table, info.family)
+    invalid = load.load_vector(info, table, progress, progress.cancelled)
+    repaired = load.repair_geometries(table, info.family, invalid)
     described = load.describe_table(table)
     if described["feature_count"] == 0:
         raise fail("empty_layer", _("La couche ne contient aucun objet."))

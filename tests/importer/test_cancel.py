@@ -105,9 +105,9 @@ def test_cancel_once_loaded_but_not_yet_published(existing_dataset, producer_a, 
     client = token_client(producer_a)
     real_repair = load.repair_geometries
 
-    def cancel_then_repair(table: str, family: str) -> int:
+    def cancel_then_repair(*args) -> int:
         assert client.post(f"/api/v1/jobs/{job.pk}/cancel/").json()["status"] == "cancelled"
-        return real_repair(table, family)
+        return real_repair(*args)
 
     monkeypatch.setattr(load, "repair_geometries", cancel_then_repair)
     archive = shapefile_zip(tmp_path / "v2", features=squares(3))
