@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from geoplatform.models import Organisation
+from geoplatform.models import Domain, Organisation, Territory, UserGroup
 
 
 class Dataset(models.Model):
@@ -20,6 +20,12 @@ class Dataset(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     public = models.BooleanField(_("public"), default=False)
+    domains = models.ManyToManyField(Domain, blank=True, related_name="datasets", verbose_name=_("domaines"))
+    territory_restricted = models.BooleanField(
+        _("restreint au territoire de chacun"),
+        default=False,
+        help_text=_("Chaque utilisateur ne voit et ne télécharge que les objets de son territoire."),
+    )
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -61,3 +67,54 @@ class Dataset(models.Model):
     @property
     def qualified_table(self) -> tuple[str, str]:
         return (settings.LAYERS_SCHEMA, self.table_name)
+
+
+class Grant(models.Model):
+    """One permission on one dataset: an action, to whom, and optionally only within a territory.
+
+    A grant of an action also gives the lesser ones (download ⊃ view data ⊃ view metadata).
+    """
+
+    class Action(models.TextChoices):
+        VIEW_METADATA = "view_metadata", _("voir la fiche")
+        VIEW_DATA = "view_data", _("voir les données")
+        DOWNLOAD = "download", _("télécharger")
+        EDIT = "edit", _("modifier les données")
+        ADMINISTER = "administer", _("administrer")
+
+    class Grantee(models.TextChoices):
+        ANYONE = "anyone", _("tout le monde")
+        REGISTERED = "registered", _("utilisateurs inscrits")
+        ORGANISATION = "organisation", _("une organisation")
+        PARTNERS = "partners", _("partenaires de la plateforme")
+        GROUP = "group", _("un groupe")
+        USER = "user", _("un utilisateur")
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="grants")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    grantee = models.CharField(_("bénéficiaire"), max_length=20, choices=Grantee.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("droit")
+        constraints = [
+            models.CheckConstraint(
+                name="grant_names_its_grantee",
+                condition=(
+                    models.Q(grantee__in=["anyone", "registered", "partners"], organisation=None, group=None, user=None)
+                    | models.Q(grantee="organisation", organisation__isnull=False, group=None, user=None)
+                    | models.Q(grantee="group", group__isnull=False, organisation=None, user=None)
+                    | models.Q(grantee="user", user__isnull=False, organisation=None, group=None)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.organisation or self.group or self.user or self.get_grantee_display()
+        return f"{self.get_action_display()} → {who}"

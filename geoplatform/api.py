@@ -60,9 +60,7 @@ class TokenView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        user = authenticate(
-            request, username=request.data.get("username"), password=request.data.get("password")
-        )
+        user = authenticate(request, username=request.data.get("username"), password=request.data.get("password"))
         if user is None or not user.is_active:
             return error_response("invalid_credentials", _("Identifiant ou mot de passe incorrect."))
         token, _created = Token.objects.get_or_create(user=user)

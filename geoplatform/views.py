@@ -59,9 +59,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "mapserver": _check(_mapserver),
     }
     healthy = all(c["status"] == "ok" for c in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
-    )
+    return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)
 
 
 @login_required

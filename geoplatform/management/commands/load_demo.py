@@ -33,9 +33,7 @@ DATASETS = [
 
 
 class Command(BaseCommand):
-    help = (
-        "Create the demo organisations, the demo accounts (password: username + '-demo') and the demo region."
-    )
+    help = "Create the demo organisations, the demo accounts (password: username + '-demo') and the demo region."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="run even when GP_DEMO is not set")
