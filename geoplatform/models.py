@@ -138,6 +138,15 @@ class PlatformSettings(models.Model):
     legal_notice = models.TextField(_("mentions légales"), blank=True)
     terms_of_use = models.TextField(_("conditions d'utilisation"), blank=True)
     home_text = models.TextField(_("texte de la page d'accueil"), blank=True)
+    communes_dataset = models.ForeignKey(
+        "catalogue.Dataset",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("couche de référence des communes"),
+        help_text=_("Ses champs « insee » et « nom » servent à définir les territoires par communes."),
+    )
     require_admin_mfa = models.BooleanField(
         _("double authentification obligatoire pour les administrateurs"), default=False
     )

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("wxs.urls")),
     path("comptes/", include("allauth.urls")),
     path("comptes/profil/", views.profile, name="profile"),
+    path("administration/", include("geoplatform.admin_urls")),
+    path("statistiques/", include("geoplatform.statistics_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from catalogue.models import Dataset
 from catalogue.services import publish
-from geoplatform.models import Membership, Organisation, User
+from geoplatform.models import Membership, Organisation, PlatformSettings, User
 from importer.services.pipeline import create_import
 
 ORGANISATIONS = {"commune-a": "Commune A", "departement-b": "Département B"}
@@ -99,3 +99,5 @@ class Command(BaseCommand):
             if public:
                 publish(job.dataset)
             self.stdout.write(f"dataset {title!r} loaded ({job.report.get('features', 'raster')})")
+        communes = Dataset.objects.get(title=DATASETS[0][1], organisation=organisations[DATASETS[0][2]])
+        PlatformSettings.objects.update_or_create(pk=1, defaults={"communes_dataset": communes})
