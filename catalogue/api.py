@@ -12,13 +12,13 @@ from rest_framework.reverse import reverse
 
 from geoplatform import rights
 from geoplatform.api import error_response
-from geoplatform.models import Organisation
+from geoplatform.models import Organisation, User, UserGroup
 from importer.models import Upload
 from importer.services import pipeline, uploads
 from importer.services.errors import ImportError_
 
-from . import services
-from .models import Dataset
+from . import services, sharing
+from .models import Dataset, Grant
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -68,6 +68,49 @@ class DatasetUploadSerializer(serializers.Serializer):
     )
 
 
+class GrantTerritorySerializer(serializers.Serializer):
+    """An existing territory (`id`), or communes by INSEE code (`insee_codes`); `null`: everywhere."""
+
+    id = serializers.IntegerField(required=False)
+    name = serializers.CharField(read_only=True)
+    insee_codes = serializers.ListField(child=serializers.CharField(max_length=10), required=False)
+
+
+class GrantSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    action = serializers.ChoiceField(choices=Grant.Action.choices)
+    grantee = serializers.ChoiceField(choices=Grant.Grantee.choices)
+    organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.all(), required=False, allow_null=True
+    )
+    group = serializers.SlugRelatedField(
+        slug_field="slug", queryset=UserGroup.objects.all(), required=False, allow_null=True
+    )
+    user = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
+    )
+    territory = GrantTerritorySerializer(required=False, allow_null=True)
+
+
+class SharingSerializer(serializers.Serializer):
+    preset = serializers.ChoiceField(choices=sharing.PRESETS)
+    public = serializers.BooleanField(required=False, help_text="Pris en compte seulement pour « custom ».")
+    territory_restricted = serializers.BooleanField(required=False)
+    grants = GrantSerializer(many=True, required=False)
+
+
+def _grant_spec(data: dict) -> sharing.GrantSpec:
+    territory = data.get("territory") or {}
+    return sharing.make_spec(
+        data["action"],
+        data["grantee"],
+        organisation=data.get("organisation"),
+        group=data.get("group"),
+        user=data.get("user"),
+        territory=sharing.territory_for(territory.get("id"), territory.get("insee_codes")),
+    )
+
+
 ImportAccepted = inline_serializer("ImportAccepted", {"id": serializers.IntegerField(), "job": serializers.URLField()})
 
 
@@ -86,7 +129,11 @@ class DatasetViewSet(
         action_ = (
             rights.Action.EDIT
             if self.action in {"update", "partial_update", "data"}
-            else (rights.Action.ADMINISTER if self.action == "publish" else rights.Action.VIEW_METADATA)
+            else (
+                rights.Action.ADMINISTER
+                if self.action in {"publish", "permissions", "grants", "grant_detail"}
+                else rights.Action.VIEW_METADATA
+            )
         )
         return rights.get_or_404(self.request.user, Dataset.objects.all(), action_, pk=self.kwargs["pk"])
 
@@ -151,6 +198,58 @@ class DatasetViewSet(
     def publish(self, request: Request, pk: str) -> Response:
         dataset = services.publish(self.get_object())
         return Response(self.get_serializer(dataset).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=SharingSerializer)
+    @extend_schema(methods=["PUT"], request=SharingSerializer, responses=SharingSerializer)
+    @action(detail=True, methods=["get", "put"], permission_classes=[IsAuthenticated])
+    def permissions(self, request: Request, pk: str) -> Response:
+        """Who the dataset is shared with; `PUT` replaces the whole sharing (preset, grants, territory flag)."""
+        dataset = self.get_object()
+        if request.method == "PUT":
+            form = SharingSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            data = form.validated_data
+            try:
+                sharing.replace_sharing(
+                    request,
+                    dataset,
+                    data["preset"],
+                    [_grant_spec(grant) for grant in data.get("grants", [])],
+                    data.get("territory_restricted", False),
+                    public=data.get("public", False),
+                )
+            except sharing.SharingError as exc:
+                return error_response(exc.code, exc.message)
+        return Response(sharing.state(dataset))
+
+    @extend_schema(request=GrantSerializer, responses={201: GrantSerializer})
+    @action(detail=True, methods=["post"], url_path="permissions/grants", permission_classes=[IsAuthenticated])
+    def grants(self, request: Request, pk: str) -> Response:
+        """Give one more grant (custom sharing)."""
+        dataset = self.get_object()
+        form = GrantSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            grant = sharing.add_grant(request, dataset, _grant_spec(form.validated_data))
+        except sharing.SharingError as exc:
+            return error_response(exc.code, exc.message)
+        return Response(sharing.grant_document(grant), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"permissions/grants/(?P<grant_id>[0-9]+)",
+        permission_classes=[IsAuthenticated],
+    )
+    def grant_detail(self, request: Request, pk: str, grant_id: str) -> Response:
+        """Take one grant back."""
+        dataset = self.get_object()
+        try:
+            sharing.remove_grant(request, dataset, int(grant_id))
+        except sharing.SharingError as exc:
+            return error_response(exc.code, exc.message, status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _store(upload_file, upload: Upload) -> None:

@@ -1,15 +1,19 @@
 """API plumbing shared by every app: error documents with stable codes, token login."""
 
-from django.contrib.auth import authenticate
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .auth import LoginRefused, password_login
+from .tokens import issue_token
+
+# Name of the personal access keys issued by `POST /api/v1/token/` (listed with the others on the profile).
+API_TOKEN_NAME = "API"
 
 CODES = {
     status.HTTP_400_BAD_REQUEST: "bad_request",
@@ -45,7 +49,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for a new personal access key (revocable from the profile page).
+
+    Accounts protected by two-factor authentication create their keys from the profile page instead."""
 
     authentication_classes: list = []
     permission_classes: list = []
@@ -56,12 +62,18 @@ class TokenView(APIView):
         ),
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="identifiants invalides"),
+            400: OpenApiResponse(description="identifiants invalides ou compte à double authentification"),
+            429: OpenApiResponse(description="trop de tentatives échouées"),
         },
     )
     def post(self, request: Request) -> Response:
-        user = authenticate(request, username=request.data.get("username"), password=request.data.get("password"))
-        if user is None or not user.is_active:
-            return error_response("invalid_credentials", _("Identifiant ou mot de passe incorrect."))
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        try:
+            user = password_login(
+                request._request, str(request.data.get("username") or ""), str(request.data.get("password") or "")
+            )
+        except LoginRefused as refused:
+            http_status = status.HTTP_429_TOO_MANY_REQUESTS if refused.code == "too_many_attempts" else 400
+            return error_response(refused.code, refused.message, http_status)
+        request._request.user = user  # the audit log names the key's owner as the actor
+        _token, key = issue_token(request._request, user, API_TOKEN_NAME)
+        return Response({"token": key})

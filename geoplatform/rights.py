@@ -159,11 +159,24 @@ def decide(user: "User | AnonymousUser", action: Action, dataset: "Dataset") -> 
     public = dataset.public and action in READ_ACTIONS
     if not grants and not public:
         return DENIED
+    unrestricted = public or any(g.territory_id is None for g in grants) or action not in DATA_ACTIONS
+    granted = EVERYWHERE if unrestricted else _union([g.territory for g in grants])
     if dataset.territory_restricted and action in DATA_ACTIONS:
-        return own_territory(user)
-    if public or any(g.territory_id is None for g in grants) or action not in DATA_ACTIONS:
-        return EVERYWHERE
-    return _union([g.territory for g in grants])
+        return _narrower(granted, own_territory(user))
+    return granted
+
+
+def _narrower(first: Decision, second: Decision) -> Decision:
+    """Both limits at once; served only when one territory lies within the other (never beyond either)."""
+    if not (first and second):
+        return DENIED
+    if first.territory is None:
+        return second
+    if second.territory is None or second.territory.covers(first.territory):
+        return first
+    if first.territory.covers(second.territory):
+        return second
+    return DENIED
 
 
 def can(user: "User | AnonymousUser", action: Action, dataset: "Dataset") -> bool:

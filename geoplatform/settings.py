@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "geoplatform",
     "catalogue",
     "importer",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "geoplatform.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "geoplatform.middleware.FrenchFirstLocaleMiddleware",
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "geoplatform.security.AdminMFAMiddleware",
+    "geoplatform.statistics.UsageMiddleware",
 ]
 
 ROOT_URLCONF = "geoplatform.urls"
@@ -142,6 +148,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("GP_CELERY_QUEUE", "geoplatform-test" if TESTING else "geoplatform")
 CELERY_BEAT_SCHEDULE: dict = {
     "cleanup-stale-uploads": {"task": "importer.tasks.cleanup_stale_uploads", "schedule": 3600.0},
+    # Usage counters from Redis into the database; a flush that waited a minute in the queue is superseded.
+    "flush-usage": {"task": "geoplatform.tasks.flush_usage", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- Files ---
@@ -207,7 +215,7 @@ DEFAULT_FROM_EMAIL = env("GP_DEFAULT_FROM_EMAIL", "ne-pas-repondre@geoplateforme
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "geoplatform.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -251,6 +259,35 @@ if not (DEBUG or DEMO_MODE or TESTING):
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("GP_HSTS_SECONDS", "31536000") or 0)
     SECURE_SSL_REDIRECT = env_bool("GP_SSL_REDIRECT", True)
+
+# --- Two-factor authentication, login throttling, single sign-on (docs/security.md) ---
+ADMIN_MFA_REQUIRED = env_bool("GP_ADMIN_MFA_REQUIRED")  # or PlatformSettings.require_admin_mfa
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = PLATFORM_NAME
+MFA_TOTP_TOLERANCE = 1  # one 30 s step either side, for phones whose clock drifts
+# Failed logins (login page, API token, HTTP Basic): 5 per account and 20 per address every 5 minutes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/5m/ip,5/5m/key"}
+# Reverse proxies in front of the platform, so rate limits see the client's address in X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("GP_TRUSTED_PROXY_COUNT", "0") or 0)
+# External origins (e.g. base map tile servers) the browser may load images and data from.
+CSP_EXTRA_SOURCES = env_list("GP_CSP_EXTRA_SOURCES")
+SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}}
+if env("GP_OIDC_SERVER_URL") and env("GP_OIDC_CLIENT_ID"):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": env("GP_OIDC_PROVIDER_ID", "sso"),
+            "name": env("GP_OIDC_NAME", "OpenID Connect"),
+            "client_id": env("GP_OIDC_CLIENT_ID"),
+            "secret": env("GP_OIDC_CLIENT_SECRET", ""),
+            "settings": {
+                "server_url": env("GP_OIDC_SERVER_URL"),
+                "scope": env_list("GP_OIDC_SCOPES", "openid,profile,email"),
+            },
+        }
+    )
+# Link a single sign-on login to the local account with the same (verified) e-mail address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = env_bool("GP_OIDC_LINK_BY_EMAIL")
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = SOCIALACCOUNT_EMAIL_AUTHENTICATION
 
 # GDAL < 3.9 cannot block file access from spatial reference strings; we only ever pass EPSG codes to it.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

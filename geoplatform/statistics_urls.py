@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import statistics_views as views
 
 app_name = "statistics"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("mes-donnees/", views.mine, name="mine"),
+    path("export.csv", views.export, name="export"),
+]

@@ -6,11 +6,15 @@ from rest_framework.routers import DefaultRouter
 from catalogue.api import DatasetViewSet
 from importer.api import JobCancelView, JobView
 
-from . import views
+from . import admin_views, media, views
 from .api import TokenView
+from .api_admin import GroupViewSet, OrganisationViewSet, TerritoryViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("datasets", DatasetViewSet, basename="dataset")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("groups", GroupViewSet, basename="group")
+router.register("territories", TerritoryViewSet, basename="territory")
 
 api_patterns = [
     path("token/", TokenView.as_view(), name="token"),
@@ -23,11 +27,15 @@ urlpatterns = [
     path("", include("catalogue.urls")),
     path("", include("importer.urls")),
     path("", include("wxs.urls")),
+    path("comptes/", include("geoplatform.account_urls")),
     path("comptes/", include("allauth.urls")),
     path("comptes/profil/", views.profile, name="profile"),
     path("administration/", include("geoplatform.admin_urls")),
+    path("mentions-legales/", admin_views.legal_notice, name="legal_notice"),
+    path("conditions-utilisation/", admin_views.terms_of_use, name="terms_of_use"),
     path("statistiques/", include("geoplatform.statistics_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("media/<path:path>", media.public_media, name="public_media"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -575,9 +575,7 @@ def write_arbres(out: Path, rng: np.random.Generator, communes: list[Commune]) -
         attrs = {"id_arbre": f"ARB-{i:06d}", **tree_attributes(rng, commune is communes[0])}
         attrs["code_insee"] = commune.insee
         rows.append((make_point(x, y), attrs))
-    n = write_layer(
-        out / "arbres.gpkg", "arbres", ogr.wkbPoint, fields, rows, "Arbres fictifs (schéma arbre)"
-    )
+    n = write_layer(out / "arbres.gpkg", "arbres", ogr.wkbPoint, fields, rows, "Arbres fictifs (schéma arbre)")
     return f"arbres.gpkg: layer arbres, {n} features"
 
 

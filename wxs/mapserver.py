@@ -1,11 +1,16 @@
 """Everything that knows MapServer: its config file, the mapfiles generated from the catalogue, running it.
 
 MapServer 8 runs as a CGI process per request here (`mapserv`), fed the request by environment variables.
+A dataset has one mapfile for callers who see all of it, and one variant per set of territories for callers
+restricted to a territory: vectors are clipped to the territories in SQL (maps, feature info and WFS alike),
+rasters are masked by them and served as maps only.
 """
 
+import hashlib
 import os
 import re
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,8 +35,20 @@ STYLES = {
 LAYER_TYPES = {"point": "POINT", "line": "LINE", "polygon": "POLYGON"}
 
 
-def mapfile_path(dataset: Dataset) -> Path:
-    return Path(settings.MAPFILE_DIR) / f"dataset_{dataset.pk}.map"
+MASK_LAYER = "territoire"
+# Requests a masked raster answers: the mask only applies to drawing, so no coverage or pixel values.
+MASKED_RASTER_REQUESTS = "GetCapabilities GetMap GetLegendGraphic"
+
+
+def mapfile_path(dataset: Dataset, territory_ids: tuple[int, ...] = ()) -> Path:
+    """The dataset's mapfile, or its variant limited to the union of `territory_ids` (per data version)."""
+    folder = Path(settings.MAPFILE_DIR)
+    if not territory_ids:
+        return folder / f"dataset_{dataset.pk}.map"
+    ids = "_".join(str(int(i)) for i in sorted(territory_ids))
+    if len(ids) > 100:  # keep file names short whatever the number of territories
+        ids = "h" + hashlib.sha256(ids.encode()).hexdigest()[:24]
+    return folder / f"dataset_{dataset.pk}_v{dataset.version}_t{ids}.map"
 
 
 def _quote(value: object) -> str:
@@ -75,7 +92,64 @@ def _extent(dataset: Dataset) -> str:
     return f"{xmin} {ymin} {xmax} {ymax}"
 
 
-def _layer_block(dataset: Dataset) -> str:
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _territory_sql(territory_ids: tuple[int, ...], srid: int) -> str:
+    ids = ", ".join(str(int(i)) for i in sorted(territory_ids))
+    return f"SELECT ST_Transform(ST_Union(geometry), {int(srid)}) AS g FROM geoplatform_territory WHERE id IN ({ids})"
+
+
+def _clipped_geometry(dataset: Dataset) -> str:
+    """`l.geom` cut by the territory `t.g`, kept in the column's geometry type."""
+    kind = dataset.geometry_type.upper()
+    if kind == "POINT":  # a point is inside or not: nothing to cut
+        return "l.geom"
+    part = {"point": 1, "line": 2, "polygon": 3}[_family(kind)]
+    cut = f"ST_CollectionExtract(ST_Intersection(l.geom, t.g), {part})"
+    return f"ST_Multi({cut})" if kind.startswith("MULTI") else cut
+
+
+def _vector_data(dataset: Dataset, territory_ids: tuple[int, ...]) -> str:
+    """The DATA statement: the layer table, or a subquery clipping it to the union of the territories."""
+    table = f"{settings.LAYERS_SCHEMA}.{dataset.table_name}"  # both ours: `layers`, `ds<id>_v<n>`
+    using = f"USING UNIQUE fid USING SRID={int(dataset.srid)}"
+    if not territory_ids:
+        return f"geom FROM {table} {using}"
+    columns = ", ".join(["l.fid", *(f"l.{_sql_name(a['name'])}" for a in dataset.attributes)])
+    cut = (
+        f"SELECT {columns}, {_clipped_geometry(dataset)} AS geom "
+        f"FROM {table} AS l, ({_territory_sql(territory_ids, dataset.srid)}) AS t "
+        "WHERE l.geom && !BOX! AND l.geom && t.g AND ST_Intersects(l.geom, t.g) AND NOT ST_Touches(l.geom, t.g)"
+    )
+    return f"geom FROM (SELECT * FROM ({cut}) AS cut WHERE NOT ST_IsEmpty(geom)) AS clipped {using}"
+
+
+def _mask_block(territory_ids: tuple[int, ...]) -> str:
+    """A layer that is never served itself: the territories a raster is masked with."""
+    ids = ", ".join(str(int(i)) for i in sorted(territory_ids))
+    data = f"geometry FROM (SELECT id, geometry FROM geoplatform_territory WHERE id IN ({ids})) AS territory"
+    return f"""  LAYER
+    NAME "{MASK_LAYER}"
+    TYPE POLYGON
+    STATUS OFF
+    CONNECTIONTYPE POSTGIS
+    CONNECTION {_quote(_connection_string())}
+    DATA "{data} USING UNIQUE id USING SRID=4326"
+    PROCESSING "CLOSE_CONNECTION=DEFER"
+    PROJECTION "init=epsg:4326" END
+    METADATA
+      "ows_enable_request" "!*"
+    END
+    CLASS
+      STYLE COLOR 0 0 0 END
+    END
+  END
+"""
+
+
+def _layer_block(dataset: Dataset, territory_ids: tuple[int, ...] = ()) -> str:
     metadata = f"""    METADATA
       "ows_title" {_quote(dataset.title)}
       "ows_abstract" {_quote(dataset.abstract)}
@@ -97,10 +171,11 @@ def _layer_block(dataset: Dataset) -> str:
       EXPRESSION ([pixel] >= {low})
       STYLE COLORRANGE 49 54 149 215 48 39 DATARANGE {low} {high} RANGEITEM "pixel" END
     END"""
+        mask = f'\n    MASK "{MASK_LAYER}"' if territory_ids else ""
         return f"""  LAYER
     NAME "{dataset.layer_name}"
     TYPE RASTER
-    STATUS ON
+    STATUS ON{mask}
     DATA {_quote(dataset.raster_path)}
     PROJECTION "init=epsg:{dataset.srid}" END
     EXTENT {_extent(dataset)}
@@ -113,7 +188,7 @@ def _layer_block(dataset: Dataset) -> str:
     STATUS ON
     CONNECTIONTYPE POSTGIS
     CONNECTION {_quote(_connection_string())}
-    DATA "geom FROM {settings.LAYERS_SCHEMA}.{dataset.table_name} USING UNIQUE fid USING SRID={dataset.srid}"
+    DATA {_quote(_vector_data(dataset, territory_ids))}
     PROCESSING "CLOSE_CONNECTION=DEFER"
     PROJECTION "init=epsg:{dataset.srid}" END
     EXTENT {_extent(dataset)}
@@ -126,10 +201,15 @@ def _layer_block(dataset: Dataset) -> str:
   END"""
 
 
-def mapfile_text(dataset: Dataset) -> str:
-    """The mapfile that serves one dataset as WMS/WFS layer `ds<id>`."""
+def mapfile_text(dataset: Dataset, territory_ids: tuple[int, ...] = ()) -> str:
+    """The mapfile that serves one dataset as WMS/WFS layer `ds<id>`, limited to `territory_ids` if given."""
     online = f"{ONLINE_RESOURCE_PLACEHOLDER}/ows/dataset/{dataset.pk}?"
-    return f"""# Generated from the catalogue for dataset {dataset.pk} (version {dataset.version}); do not edit.
+    masked = bool(territory_ids) and dataset.kind == Dataset.Kind.RASTER
+    requests = MASKED_RASTER_REQUESTS if masked else "*"
+    source = f"dataset {dataset.pk} (version {dataset.version})"
+    if territory_ids:
+        source += f" within territories {', '.join(map(str, sorted(territory_ids)))}"
+    return f"""# Generated from the catalogue for {source}; do not edit.
 MAP
   NAME "dataset_{dataset.pk}"
   STATUS ON
@@ -142,6 +222,8 @@ MAP
   OUTPUTFORMAT NAME "png" DRIVER "AGG/PNG" MIMETYPE "image/png" IMAGEMODE RGBA EXTENSION "png"
     TRANSPARENT ON END
   OUTPUTFORMAT NAME "jpeg" DRIVER "AGG/JPEG" MIMETYPE "image/jpeg" IMAGEMODE RGB EXTENSION "jpg" END
+  OUTPUTFORMAT NAME "geojson" DRIVER "OGR/GEOJSON" MIMETYPE "application/geo+json" EXTENSION "json"
+    FORMATOPTION "STORAGE=stream" FORMATOPTION "FORM=SIMPLE" FORMATOPTION "LCO:RFC7946=NO" END
   SYMBOL NAME "circle" TYPE ELLIPSE FILLED TRUE POINTS 1 1 END END
   WEB
     METADATA
@@ -149,20 +231,21 @@ MAP
       "ows_abstract" {_quote(dataset.abstract)}
       "ows_onlineresource" {_quote(online)}
       "ows_srs" "EPSG:{dataset.srid} {OUTPUT_SRS}"
-      "ows_enable_request" "*"
+      "ows_enable_request" "{requests}"
       "ows_encoding" "UTF-8"
       "wms_feature_info_mime_type" "text/html application/vnd.ogc.gml application/json"
       "wms_getmap_formatlist" "image/png,image/jpeg"
+      "wfs_getfeature_formatlist" "geojson"
     END
   END
-{_layer_block(dataset)}
+{_mask_block(territory_ids) if masked else ""}{_layer_block(dataset, territory_ids)}
 END
 """
 
 
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".tmp{os.getpid()}")
+    temporary = path.with_suffix(f".tmp{os.getpid()}_{threading.get_ident()}")  # one per writer
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
 
@@ -170,6 +253,29 @@ def _write_atomically(path: Path, text: str) -> None:
 def write_mapfile(dataset: Dataset) -> Path:
     path = mapfile_path(dataset)
     _write_atomically(path, mapfile_text(dataset))
+    _remove_stale_variants(dataset)
+    return path
+
+
+def _remove_stale_variants(dataset: Dataset) -> None:
+    """Territory variants of previous data versions point at dropped tables: remove them."""
+    current = f"dataset_{dataset.pk}_v{dataset.version}_t"
+    for path in Path(settings.MAPFILE_DIR).glob(f"dataset_{dataset.pk}_v*_t*.map"):
+        if not path.name.startswith(current):
+            path.unlink(missing_ok=True)
+
+
+def mapfile_for(dataset: Dataset, territory_ids: tuple[int, ...] = ()) -> Path:
+    """The mapfile to answer with: the dataset's, or its territory variant, (re)written when missing or stale."""
+    path = mapfile_path(dataset, territory_ids)
+    if not territory_ids:
+        if not path.exists():
+            write_mapfile(dataset)
+        return path
+    text = mapfile_text(dataset, territory_ids)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        _write_atomically(path, text)
+        _remove_stale_variants(dataset)
     return path
 
 
@@ -209,9 +315,7 @@ def render(mapfile: Path, params: dict[str, str], public_base_url: str) -> MapSe
         "MAPSERVER_CONFIG_FILE": str(ensure_config().resolve()),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     }
-    completed = subprocess.run(
-        [settings.MAPSERVER_BIN], env=env, capture_output=True, timeout=120, check=False
-    )
+    completed = subprocess.run([settings.MAPSERVER_BIN], env=env, capture_output=True, timeout=120, check=False)
     head, _, body = completed.stdout.partition(b"\r\n\r\n")
     status, content_type = 200, "text/plain"
     for line in head.decode("latin-1").splitlines():

@@ -88,6 +88,28 @@ MATRIX = {
     "api:dataset-data": Row(
         "edit", lambda c, a, d, j: a.post(f"/api/v1/datasets/{d.pk}/data/", {}, format="multipart"), _status(400)
     ),
+    "catalogue:sharing": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/partage/"), _status(200)),
+    # Empty or unknown choices: an entitled caller gets the form back with errors, others nothing.
+    "catalogue:sharing_preset": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/partage/mode/"), _status(400)),
+    "catalogue:grant_add": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/partage/droits/"), _status(400)),
+    "catalogue:grant_remove": Row(
+        "edit",
+        lambda c, a, d, j: c.post(f"/donnees/{d.pk}/partage/droits/999999/retirer/"),
+        _redirects_to("/donnees/{d.pk}/partage/#droits"),
+    ),
+    "api:dataset-permissions": Row(
+        "edit", lambda c, a, d, j: a.get(f"/api/v1/datasets/{d.pk}/permissions/"), _status(200)
+    ),
+    "api:dataset-grants": Row(
+        "edit",
+        lambda c, a, d, j: a.post(f"/api/v1/datasets/{d.pk}/permissions/grants/", {}, format="json"),
+        _status(400),
+    ),
+    "api:dataset-grant-detail": Row(
+        "edit",
+        lambda c, a, d, j: a.delete(f"/api/v1/datasets/{d.pk}/permissions/grants/999999/"),
+        lambda r, d, j: r.status_code == 404 and r.json()["error"]["code"] == "grant_not_found",
+    ),
     "importer:import": Row("edit", lambda c, a, d, j: c.get(f"/import/?dataset={d.pk}"), _status(200)),
     "importer:job": Row("edit", lambda c, a, d, j: c.get(f"/import/jobs/{j}/"), _status(200)),
     "importer:job_cancel": Row(
@@ -100,18 +122,24 @@ MATRIX = {
     "api:job-cancel": Row("edit", lambda c, a, d, j: a.post(f"/api/v1/jobs/{j}/cancel/"), _status(200)),
 }
 
-# URLs that serve no dataset, with the reason they are outside the matrix. Tested in their own files.
+# URLs that serve no dataset: their rows are in PLATFORM_MATRIX below, or, for owner-only and public
+# plumbing, in their own test files.
 NOT_DATASET_SCOPED = {
     "api:api-root",
     "api:token",
     "schema",
     "api-docs",
     "healthz",
-    "profile",
     "set_language",
+    "legal_notice",
+    "terms_of_use",
     "importer:upload_create",
     "importer:upload",
     "importer:upload_complete",  # owner-only: test_chunked_upload
+    "token-revoke",  # owner-only: test_tokens
+    "public_media",  # logos only, never uploads or data: test_public_media
+    "openid_connect_login",
+    "openid_connect_callback",  # allauth's sign-on pages: test_security_sso
 }
 NOT_DATASET_SCOPED_PREFIXES = ("account_", "admin:", "socialaccount_", "mfa_", "usersessions_", "headless:")
 
@@ -127,7 +155,8 @@ def _url_names(resolver=None, prefix: str = "") -> set[str]:
 
 
 def test_every_endpoint_has_a_row():
-    covered = {name.split(" ")[0] for name in MATRIX} | NOT_DATASET_SCOPED
+    covered = {name.split(" ")[0] for name in MATRIX} | {name.split(" ")[0] for name in PLATFORM_MATRIX}
+    covered |= NOT_DATASET_SCOPED
     missing = {name for name in _url_names() - covered if not name.startswith(NOT_DATASET_SCOPED_PREFIXES)}
     assert not missing, f"endpoints without a row in the rights matrix: {sorted(missing)}"
 
@@ -190,3 +219,83 @@ def test_rights_matrix(role, public, users, private_dataset):
         if not expected and dataset.title.encode() in getattr(response, "content", b""):
             mismatches.append(f"{name}: the private title leaks in the response")
     assert not mismatches, f"{role} on a {'public' if public else 'private'} dataset:\n" + "\n".join(mismatches)
+
+
+# Platform pages and APIs: what each role gets. "login" = sent to the login page (pages) or 401 (API).
+ADMIN_ONLY = {"anonymous": "login", "reader": 403, "member_a": 403, "producer_a": 403, "producer_b": 403, "admin": 200}
+SIGNED_IN = {"anonymous": "login", "reader": 200, "member_a": 200, "producer_a": 200, "producer_b": 200, "admin": 200}
+PLATFORM_MATRIX = {
+    **{
+        f"administration:{name}": (path, ADMIN_ONLY)
+        for name, path in [
+            ("index", "/administration/"),
+            ("organisations", "/administration/organisations/"),
+            ("organisation_create", "/administration/organisations/nouvelle/"),
+            ("organisation_edit", "/administration/organisations/{org}/"),
+            ("users", "/administration/utilisateurs/"),
+            ("user_invite", "/administration/utilisateurs/inviter/"),
+            ("user_edit", "/administration/utilisateurs/{user}/"),
+            ("groups", "/administration/groupes/"),
+            ("group_create", "/administration/groupes/nouveau/"),
+            ("group_edit", "/administration/groupes/{group}/"),
+            ("domains", "/administration/domaines/"),
+            ("domain_create", "/administration/domaines/nouveau/"),
+            ("domain_edit", "/administration/domaines/{domain}/"),
+            ("settings", "/administration/reglages/"),
+            ("audit", "/administration/journal/"),
+        ]
+    },
+    "statistics:dashboard": ("/statistiques/", ADMIN_ONLY),
+    "statistics:export": ("/statistiques/export.csv", ADMIN_ONLY),
+    "statistics:mine": ("/statistiques/mes-donnees/", SIGNED_IN),
+    "profile": ("/comptes/profil/", SIGNED_IN),
+    "tokens": ("/comptes/cles/", SIGNED_IN),
+    **{
+        f"api:{name}": (path, {**ADMIN_ONLY, "anonymous": 401})
+        for name, path in [
+            ("organisation-list", "/api/v1/organisations/"),
+            ("organisation-detail", "/api/v1/organisations/{org}/"),
+            ("organisation-members", "/api/v1/organisations/{org}/members/"),
+            ("organisation-member", "/api/v1/organisations/{org}/members/{username}/"),
+            ("group-list", "/api/v1/groups/"),
+            ("group-detail", "/api/v1/groups/{group}/"),
+            ("territory-list", "/api/v1/territories/"),
+            ("territory-detail", "/api/v1/territories/{territory}/"),
+        ]
+    },
+}
+# Members endpoints only take POST/DELETE: GET answers 405 to those who get that far.
+METHOD_NOT_ALLOWED = {"api:organisation-members", "api:organisation-member"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_platform_matrix(role, users, organisations):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from geoplatform.models import Domain, Territory, UserGroup
+
+    ids = {
+        "org": organisations["a"].pk,
+        "user": users["reader"].pk,
+        "group": UserGroup.objects.create(name="EPCI du Cher", slug="epci-cher").pk,
+        "domain": Domain.objects.create(name="Urbanisme", slug="urbanisme").pk,
+        "territory": Territory.objects.create(
+            name="Carré", geometry=MultiPolygon(Polygon.from_bbox((0.6, 47.3, 0.7, 47.4)), srid=4326)
+        ).pk,
+        "username": "lecteur",
+    }
+    client, api = _clients(role, users)
+    mismatches = []
+    for name, (path, expected_by_role) in PLATFORM_MATRIX.items():
+        url = path.format(**ids)
+        response = (api if url.startswith("/api/") else client).get(url)
+        expected = expected_by_role[role]
+        if expected == "login":
+            ok = response.status_code == 302 and "/comptes/login/" in response["Location"]
+        elif expected == 200 and name in METHOD_NOT_ALLOWED:
+            ok = response.status_code == 405
+        else:
+            ok = response.status_code == expected
+        if not ok:
+            mismatches.append(f"{name} {url}: {response.status_code}, expected {expected}")
+    assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
