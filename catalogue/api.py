@@ -12,7 +12,7 @@ from rest_framework.reverse import reverse
 
 from geoplatform import rights
 from geoplatform.api import error_response
-from geoplatform.models import Organisation, User, UserGroup
+from geoplatform.models import Domain, Organisation, User, UserGroup
 from importer.models import Upload
 from importer.services import pipeline, uploads
 from importer.services.errors import ImportError_
@@ -23,6 +23,7 @@ from .models import Dataset, Grant
 
 class DatasetSerializer(serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    domains = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Domain.objects.all(), required=False)
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -31,6 +32,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "id",
             "title",
             "abstract",
+            "domains",
             "organisation",
             "public",
             "kind",
@@ -45,7 +47,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "updated_at",
             "links",
         ]
-        read_only_fields = [f for f in fields if f not in {"title", "abstract"}]
+        read_only_fields = [f for f in fields if f not in {"title", "abstract", "domains"}]
 
     def get_links(self, dataset: Dataset) -> dict[str, str]:
         request = self.context.get("request")

@@ -14,11 +14,13 @@ class DatasetForm(forms.ModelForm):
 
     class Meta:
         model = Dataset
-        fields = ["title", "abstract"]
+        fields = ["title", "abstract", "domains"]
         widgets = {
             "title": forms.TextInput(attrs={"class": "form-control"}),
             "abstract": forms.Textarea(attrs={"class": "form-control", "rows": 5}),
+            "domains": forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
         }
+        help_texts = {"domains": _("Les administrateurs d'un domaine gèrent les jeux de données qui y sont classés.")}
 
 
 class SharingPresetForm(forms.Form):

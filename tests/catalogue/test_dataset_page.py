@@ -44,3 +44,35 @@ def test_publish_from_the_page_puts_it_on_the_home_page(client, producer_a, data
     client.logout()
     assert "Parcelles" in client.get("/").content.decode()
     assert client.get(f"/donnees/{dataset.pk}/").status_code == 200
+
+
+def test_producer_files_the_dataset_in_a_domain_whose_administrators_then_manage_it(
+    client, producer_a, reader, dataset
+):
+    from geoplatform.models import Domain
+
+    urbanisme = Domain.objects.create(name="Urbanisme", slug="urbanisme")
+    urbanisme.administrators.add(reader)
+    client.force_login(reader)
+    assert client.get(f"/donnees/{dataset.pk}/partage/").status_code == 404
+
+    client.force_login(producer_a)
+    response = client.post(
+        f"/donnees/{dataset.pk}/modifier/", {"title": dataset.title, "abstract": "", "domains": [urbanisme.pk]}
+    )
+    assert response.status_code == 302
+    assert list(dataset.domains.values_list("slug", flat=True)) == ["urbanisme"]
+
+    client.force_login(reader)
+    assert client.get(f"/donnees/{dataset.pk}/partage/").status_code == 200
+
+
+def test_domains_through_the_api(producer_a, dataset):
+    from geoplatform.models import Domain
+    from tests.conftest import token_client
+
+    Domain.objects.create(name="Environnement", slug="environnement")
+    api = token_client(producer_a)
+    response = api.patch(f"/api/v1/datasets/{dataset.pk}/", {"domains": ["environnement"]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["domains"] == ["environnement"]
