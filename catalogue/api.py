@@ -10,14 +10,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from geoplatform import rights
+from geoplatform import audit, rights
 from geoplatform.api import error_response
 from geoplatform.models import Domain, Organisation, User, UserGroup
 from importer.models import Upload
 from importer.services import pipeline, uploads
 from importer.services.errors import ImportError_
 
-from . import services, sharing
+from . import sharing
 from .models import Dataset, Grant
 
 
@@ -127,6 +127,12 @@ class DatasetViewSet(
         action_ = rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
         return rights.visible(self.request.user, Dataset.objects.select_related("organisation"), action_)
 
+    def perform_update(self, serializer: DatasetSerializer) -> None:
+        fields = ["title", "abstract", "domains"]
+        before = audit.snapshot(serializer.instance, fields=fields)
+        dataset = serializer.save()
+        audit.record(self.request, "dataset.update", dataset, before=before, after=audit.snapshot(dataset, fields))
+
     def get_object(self) -> Dataset:
         action_ = (
             rights.Action.EDIT
@@ -198,7 +204,7 @@ class DatasetViewSet(
     @extend_schema(request=None, responses=DatasetSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def publish(self, request: Request, pk: str) -> Response:
-        dataset = services.publish(self.get_object())
+        dataset = sharing.publish(request, self.get_object())
         return Response(self.get_serializer(dataset).data)
 
     @extend_schema(methods=["GET"], request=None, responses=SharingSerializer)

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from geoplatform import rights
+from geoplatform import audit, rights
 
 from . import services, sharing
 from .forms import DatasetForm, GrantForm, SharingPresetForm
@@ -48,7 +48,7 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def dataset_publish(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.ADMINISTER, pk=pk)
-    services.publish(dataset)
+    sharing.publish(request, dataset)
     return redirect(dataset)
 
 
@@ -57,7 +57,15 @@ def dataset_edit(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.EDIT, pk=pk)
     form = DatasetForm(request.POST or None, instance=dataset)
     if request.method == "POST" and form.is_valid():
+        before = audit.snapshot(dataset, fields=["title", "abstract", "domains"])
         form.save()
+        audit.record(
+            request,
+            "dataset.update",
+            dataset,
+            before=before,
+            after=audit.snapshot(dataset, fields=["title", "abstract", "domains"]),
+        )
         return redirect(dataset)
     return render(request, "catalogue/dataset_edit.html", {"dataset": dataset, "form": form})
 

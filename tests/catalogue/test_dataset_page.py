@@ -76,3 +76,16 @@ def test_domains_through_the_api(producer_a, dataset):
     response = api.patch(f"/api/v1/datasets/{dataset.pk}/", {"domains": ["environnement"]}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["domains"] == ["environnement"]
+
+
+def test_publishing_and_editing_are_in_the_audit_log(client, producer_a, dataset):
+    from geoplatform.models import AuditEvent
+    from tests.conftest import token_client
+
+    client.force_login(producer_a)
+    client.post(f"/donnees/{dataset.pk}/publier/")
+    token_client(producer_a).patch(f"/api/v1/datasets/{dataset.pk}/", {"title": "Parcelles 2026"}, format="json")
+    events = {e.action: e for e in AuditEvent.objects.filter(target_id=str(dataset.pk))}
+    assert events["dataset.sharing"].before["public"] is False and events["dataset.sharing"].after["public"] is True
+    assert events["dataset.update"].after["title"] == "Parcelles 2026"
+    assert events["dataset.update"].actor == producer_a
