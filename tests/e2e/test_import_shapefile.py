@@ -37,6 +37,8 @@ def test_producer_imports_a_shapefile_and_sees_it_on_the_map(page, celery_worker
     link = page.locator("[data-dataset-link]")
     expect(link).to_be_visible(timeout=60_000)
     expect(page.locator("[data-job-status]")).to_have_attribute("data-job-status", "succeeded")
+    # Screen readers hear the outcome from a live region that the polling does not replace.
+    expect(page.locator("#job-announcer[aria-live=polite]")).to_have_text("Import : terminé.")
     expect(page.locator("#job-status")).to_contain_text("12 objets importés")
     page.screenshot(path=screenshots / "import-job-succeeded.png", full_page=True)
 
