@@ -15,8 +15,8 @@ class FrenchFirstLocaleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.available else settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        with translation.override(language):  # and back afterwards: nothing leaks into the thread's next work
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

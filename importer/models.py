@@ -49,6 +49,8 @@ class ImportJob(models.Model):
     source_filename = models.CharField(max_length=255)
     layer = models.CharField(max_length=255, blank=True)
     srid = models.PositiveIntegerField(null=True, blank=True)
+    # The language of the person who started it: the worker writes its messages in that language.
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     features_done = models.BigIntegerField(default=0)

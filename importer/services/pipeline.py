@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalogue.models import Dataset
@@ -86,6 +86,7 @@ def create_import(
             source_filename=filename,
             layer=layer,
             srid=srid,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
         )
         if not run_now:
             transaction.on_commit(lambda: run_import_task.delay(str(job.pk)))
@@ -127,6 +128,11 @@ def temporary_table(job: ImportJob) -> str:
 def run_import(job_id: str) -> ImportJob:
     """Run one import job to its end: succeeded, failed (with code and message) or cancelled."""
     job = ImportJob.objects.select_related("dataset").get(pk=job_id)
+    with translation.override(job.language):
+        return _run(job)
+
+
+def _run(job: ImportJob) -> ImportJob:
     # A job cancelled while queued (even at this very moment) is not started.
     started = (
         ImportJob.objects.filter(pk=job.pk)
