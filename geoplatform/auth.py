@@ -69,9 +69,24 @@ def _basic(request: HttpRequest, credentials: str) -> User | None:
         return None
 
 
+CALLER_ATTRIBUTE = "gp_caller"
+
+
 def caller(request: HttpRequest) -> User | AnonymousUser:
     """The user behind a request: its session, else `Authorization: Token <key>`, HTTP Basic (password or key),
-    or `?key=<key>`; else anonymous. Unknown and revoked keys count as anonymous."""
+    or `?key=<key>`; else anonymous. Unknown and revoked keys count as anonymous.
+
+    The answer is kept on the request, so that later readers (usage statistics) neither check a password nor
+    look a key up a second time."""
+    known = getattr(request, CALLER_ATTRIBUTE, None)
+    if known is not None:
+        return known
+    user = _identify(request)
+    setattr(request, CALLER_ATTRIBUTE, user)
+    return user
+
+
+def _identify(request: HttpRequest) -> User | AnonymousUser:
     if request.user.is_authenticated:
         return request.user
     scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")

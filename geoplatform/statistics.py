@@ -8,8 +8,6 @@ A Celery task (`geoplatform.tasks.flush_usage`, every minute) and the `flush_usa
 counters into PostgreSQL with `flush()`; see its docstring for why nothing is lost or counted twice.
 """
 
-import base64
-import binascii
 import logging
 import threading
 import time
@@ -188,35 +186,13 @@ def _ogc_service(request: HttpRequest) -> str:
     return "OWS"
 
 
-def _key_owner(key: str) -> int | None:
-    from .models import ApiToken
+def _user_id(request: HttpRequest) -> int | None:
+    """Who made the request: the user the OGC proxy identified (`auth.caller`, key or Basic included), else the
+    session's user; None for anonymous."""
+    from .auth import CALLER_ATTRIBUTE
 
-    key = key.strip()
-    if not key:
-        return None
-    owners = ApiToken.objects.filter(key_hash=ApiToken.hash(key), revoked_at__isnull=True, user__is_active=True)
-    return owners.values_list("user_id", flat=True).first()
-
-
-def _user_id(request: HttpRequest, *, ogc: bool) -> int | None:
-    """The signed-in user; for OGC clients also the owner of a personal access key (header, `?key=` or Basic
-    password). Basic callers with a real password count as anonymous: checking a password again costs too much."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return user.pk
-    if not ogc:
-        return None
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    scheme = scheme.lower()
-    if scheme == "token":
-        return _key_owner(credentials)
-    if scheme == "basic":
-        try:
-            return _key_owner(base64.b64decode(credentials.strip()).decode().partition(":")[2])
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-    key = next((value for name, value in request.GET.items() if name.lower() == "key"), None)
-    return _key_owner(key) if key else None
+    user = getattr(request, CALLER_ATTRIBUTE, None) or getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 def classify(request: HttpRequest) -> tuple[str, str] | None:
@@ -240,7 +216,7 @@ def record_request(request: HttpRequest, response: HttpResponse) -> bool:
     kind, service = counted
     try:
         dataset_id = int(request.resolver_match.kwargs["pk"])
-        user_id = _user_id(request, ogc=kind == UsageCount.Kind.OGC)
+        user_id = _user_id(request)
         organisation_id = _organisations.get(dataset_id)
     except Exception:  # counting must never break an answered request
         logger.exception("Usage not counted")

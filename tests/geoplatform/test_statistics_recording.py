@@ -77,6 +77,30 @@ def test_a_wms_getcapabilities_is_counted_as_an_ogc_request(client, organisation
     }
 
 
+@pytest.mark.django_db(transaction=True)
+def test_gis_clients_are_counted_for_the_person_they_authenticate_as(client, organisations, producer_a, tmp_path):
+    """A QGIS connection with a personal key in the URL, or with a login and password, counts for that person."""
+    import base64
+
+    from geoplatform.models import ApiToken
+
+    dataset = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path, squares(count=1)), "Parcelles").dataset
+    _token, key = ApiToken.issue(producer_a, "QGIS")
+    with_key = client.get(f"/ows/dataset/{dataset.pk}", {"SERVICE": "WMS", "REQUEST": "GetCapabilities", "key": key})
+    assert with_key.status_code == 200
+    basic = base64.b64encode(b"producteur-a:producteur-a-demo").decode()
+    response = client.get(
+        f"/ows/dataset/{dataset.pk}",
+        {"SERVICE": "WFS", "REQUEST": "GetCapabilities"},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+    assert response.status_code == 200
+    assert counters() == {
+        f"ogc|WMS|{dataset.pk}|{producer_a.pk}|{organisations['a'].pk}": 1,
+        f"ogc|WFS|{dataset.pk}|{producer_a.pk}|{organisations['a'].pk}": 1,
+    }
+
+
 @pytest.mark.django_db
 def test_a_download_is_counted_for_the_downloads_app(dataset, reader, organisations):
     assert statistics.record_download(dataset, reader)
