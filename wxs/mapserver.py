@@ -266,16 +266,22 @@ def _remove_stale_variants(dataset: Dataset) -> None:
 
 
 def mapfile_for(dataset: Dataset, territory_ids: tuple[int, ...] = ()) -> Path:
-    """The mapfile to answer with: the dataset's, or its territory variant, (re)written when missing or stale."""
+    """The mapfile to answer with: the dataset's, or its territory variant.
+
+    On this hot path (every WMS/WFS request) one stat decides: a file older than the record (new title, new data
+    version) is written again; otherwise nothing is generated or read.
+    """
     path = mapfile_path(dataset, territory_ids)
-    if not territory_ids:
-        if not path.exists():
+    try:
+        fresh = path.stat().st_mtime >= dataset.updated_at.timestamp()
+    except FileNotFoundError:
+        fresh = False
+    if not fresh:
+        if territory_ids:
+            _write_atomically(path, mapfile_text(dataset, territory_ids))
+            _remove_stale_variants(dataset)
+        else:
             write_mapfile(dataset)
-        return path
-    text = mapfile_text(dataset, territory_ids)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        _write_atomically(path, text)
-        _remove_stale_variants(dataset)
     return path
 
 
@@ -291,11 +297,19 @@ END
 """
 
 
+_checked_config: Path | None = None
+
+
 def ensure_config() -> Path:
+    """Write mapserver.conf when it is missing or differs; checked once per process, then one stat a call."""
+    global _checked_config
     path = Path(settings.MAPSERVER_CONFIG_FILE)
+    if path == _checked_config and path.exists():
+        return path
     text = config_text()
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         _write_atomically(path, text)
+    _checked_config = path
     return path
 
 

@@ -94,3 +94,12 @@ def test_mapfile_command_prints_the_generated_mapfile(squares_dataset, capsys):
     assert f'NAME "{squares_dataset.layer_name}"' in out
     assert squares_dataset.table_name in out
     assert "CONNECTIONTYPE POSTGIS" in out
+
+
+def test_capabilities_follow_an_edited_title(client, squares_dataset, producer_a):
+    url = f"/ows/dataset/{squares_dataset.pk}"
+    params = {"SERVICE": "WMS", "REQUEST": "GetCapabilities"}
+    assert "Un carré" in client.get(url, params).content.decode()
+    client.force_login(producer_a)
+    client.post(f"/donnees/{squares_dataset.pk}/modifier/", {"title": "Carré communal", "abstract": ""})
+    assert "Carré communal" in client.get(url, params).content.decode()
