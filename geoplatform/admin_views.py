@@ -229,12 +229,42 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _group_form(request: HttpRequest, group: UserGroup, action: str) -> HttpResponse:
-    form = GroupForm(request.POST or None, instance=group)
+    return _simple_form(
+        request,
+        GroupForm,
+        group,
+        action,
+        list_url="administration:groups",
+        list_label=_("Groupes"),
+        new_label=_("Nouveau groupe"),
+        saved=_("Le groupe « %(name)s » est enregistré."),
+    )
+
+
+def _simple_form(
+    request: HttpRequest,
+    form_class,
+    instance,
+    action: str,
+    *,
+    list_url: str,
+    list_label: str,
+    new_label: str,
+    saved: str,
+) -> HttpResponse:
+    """Create or edit one object with an audited save, back to its list (groups, domains)."""
+    form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        group = administration.save_audited(request, form, action)
-        messages.success(request, _("Le groupe « %(name)s » est enregistré.") % {"name": group})
-        return redirect("administration:groups")
-    return render(request, "geoplatform/administration/group_form.html", {"form": form, "group": group})
+        instance = administration.save_audited(request, form, action)
+        messages.success(request, saved % {"name": instance})
+        return redirect(list_url)
+    context = {
+        "form": form,
+        "heading": instance.name if instance.pk else new_label,
+        "list_url": list_url,
+        "list_label": list_label,
+    }
+    return render(request, "geoplatform/administration/object_form.html", context)
 
 
 # --- Domains ---
@@ -256,12 +286,16 @@ def domain_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _domain_form(request: HttpRequest, domain: Domain, action: str) -> HttpResponse:
-    form = DomainForm(request.POST or None, instance=domain)
-    if request.method == "POST" and form.is_valid():
-        domain = administration.save_audited(request, form, action)
-        messages.success(request, _("Le domaine « %(name)s » est enregistré.") % {"name": domain})
-        return redirect("administration:domains")
-    return render(request, "geoplatform/administration/domain_form.html", {"form": form, "domain": domain})
+    return _simple_form(
+        request,
+        DomainForm,
+        domain,
+        action,
+        list_url="administration:domains",
+        list_label=_("Domaines"),
+        new_label=_("Nouveau domaine"),
+        saved=_("Le domaine « %(name)s » est enregistré."),
+    )
 
 
 # --- Platform settings ---
