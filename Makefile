@@ -14,6 +14,7 @@ run: provision
 	$(DEMO) $(PY) manage.py migrate --noinput
 	$(DEMO) $(PY) manage.py collectstatic --noinput -v 0
 	$(DEMO) $(PY) manage.py load_demo
+	$(DEMO) $(PY) manage.py refresh_records
 	@echo "Plateforme sur http://127.0.0.1:8000 (comptes de démonstration : voir README.md). Ctrl+C pour arrêter."
 	$(DEMO) .venv/bin/honcho -f Procfile start
 

@@ -39,6 +39,17 @@ PY
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# pycsw 2.6 cannot share the main venv (SQLAlchemy < 2, setuptools < 81, OWSLib < 0.29): it gets its own.
+PYCSW_REQUIREMENTS='pycsw==2.6.2 SQLAlchemy<2 setuptools<81 OWSLib<0.29 psycopg2-binary gunicorn'
+pycsw_stamp=.venv-pycsw/.installed-$(printf '%s' "$PYCSW_REQUIREMENTS" | sha1sum | cut -c1-12)
+if [ ! -f "$pycsw_stamp" ]; then
+  log "installing pycsw in its own virtualenv"
+  [ -x .venv-pycsw/bin/python ] || "$PYTHON" -m venv .venv-pycsw
+  # shellcheck disable=SC2086
+  .venv-pycsw/bin/pip install -q $PYCSW_REQUIREMENTS
+  rm -f .venv-pycsw/.installed-*
+  touch "$pycsw_stamp"
+fi
 gdal_version=$(gdal-config --version)
 if ! .venv/bin/python -c "from osgeo import gdal, gdal_array; assert gdal.__version__ == '$gdal_version'" 2>/dev/null; then
   log "building GDAL $gdal_version Python bindings against the system library"

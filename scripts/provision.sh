@@ -57,6 +57,7 @@ fi
 # PostGIS in template1 too, so that test databases are created with it without superuser rights.
 for db in template1 "$DB_NAME"; do
   as_superuser -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
+  as_superuser -d "$db" -c "CREATE EXTENSION IF NOT EXISTS unaccent" >/dev/null
 done
 log "PostgreSQL ready ($DB_HOST:$DB_PORT/$DB_NAME, PostGIS $(as_superuser -d "$DB_NAME" -c 'select postgis_lib_version()'))"
 

@@ -248,6 +248,7 @@ def _import_vector(job: ImportJob, source: sources.Source, layer: str | None, ta
         bbox=described["bbox"],
         attributes=described["attributes"],
         source_filename=job.source_filename,
+        data_format=sources.format_name(source.driver),
         job=job,
         report=report,
     )
@@ -270,6 +271,7 @@ def _import_raster(job: ImportJob, source: sources.Source) -> None:
         attributes=[],
         raster_info=described["raster_info"],
         source_filename=job.source_filename,
+        data_format="GeoTIFF",
         job=job,
         report={"srid": info.srid, **described["raster_info"]},
     )
@@ -285,6 +287,7 @@ def publish_version(
     bbox: list[float] | None,
     attributes: list[dict],
     source_filename: str,
+    data_format: str = "",
     table: str = "",
     raster_file: Path | None = None,
     raster_info: dict | None = None,
@@ -320,6 +323,7 @@ def publish_version(
         current.attributes = attributes
         current.raster_info = raster_info or {}
         current.source_filename = source_filename
+        current.data_format = data_format
         current.save()
     mapserver.write_mapfile(current)
     # Only now that the new mapfile is in place is the previous version unused.

@@ -30,6 +30,12 @@ FORMATS: dict[str, tuple[str, str]] = {
     ".tiff": ("raster", "GTiff"),
 }
 ARCHIVE_EXTENSIONS = {".zip", ".kmz"}
+# How a GDAL driver's format is called in records, facets and distributions.
+FORMAT_NAMES = {"ESRI Shapefile": "Shapefile", "GPKG": "GeoPackage", "LIBKML": "KML", "MapInfo File": "MapInfo"}
+
+
+def format_name(driver: str) -> str:
+    return FORMAT_NAMES.get(driver, driver)
 
 CSV_OPEN_OPTIONS = [
     "X_POSSIBLE_NAMES=x,lon,long,longitude,coord_x,xcoord",
