@@ -10,7 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from catalogue.models import Dataset
+from catalogue.models import Contact, Dataset, Keyword, ResponsibleParty
 from catalogue.services import publish
 from geoplatform.models import Membership, Organisation, PlatformSettings, User
 from importer.services.pipeline import create_import
@@ -30,6 +30,49 @@ DATASETS = [
     ("zae.gpkg", "Zones d'activités économiques", "departement-b", False),
     ("temperature_surface.tif", "Température de surface (été)", "commune-a", False),
 ]
+
+# What the producers wrote about each demo dataset: abstract, lineage, scale, frequency, INSPIRE theme, ISO topic,
+# GEMET concepts and free keywords.
+DESCRIPTIONS = {
+    "Communes de la région": {
+        "abstract": "Limites des communes de la région, avec leur code INSEE, leur nom et leur population.",
+        "lineage": "Extrait du référentiel administratif, généralisé au 1/25 000, mis à jour au 1er janvier.",
+        "scale_denominator": 25000,
+        "update_frequency": Dataset.Frequency.ANNUALLY,
+        "keywords": {"inspire_theme": ["au"], "iso_topic": ["boundaries"], "gemet": ["population"]},
+        "free": ["limites administratives", "INSEE"],
+    },
+    "Inventaire des arbres": {
+        "abstract": "Arbres d'alignement et arbres remarquables gérés par la commune : essence, hauteur, "
+        "date de plantation.",
+        "lineage": "Relevés de terrain du service des espaces verts au GPS, saisis dans le SIG communal.",
+        "scale_denominator": 2000,
+        "update_frequency": Dataset.Frequency.CONTINUAL,
+        "keywords": {"inspire_theme": ["sd"], "iso_topic": ["biota"], "gemet": ["tree", "urban-area"]},
+        "free": ["patrimoine arboré", "espaces verts"],
+    },
+    "Zones d'activités économiques": {
+        "abstract": "Périmètres des zones d'activités économiques du département et leur vocation.",
+        "lineage": "Numérisation des périmètres des documents d'urbanisme sur l'orthophotographie.",
+        "scale_denominator": 5000,
+        "update_frequency": Dataset.Frequency.AS_NEEDED,
+        "keywords": {"inspire_theme": ["lu"], "iso_topic": ["economy"], "gemet": ["industrial-zone"]},
+        "free": ["foncier économique"],
+    },
+    "Température de surface (été)": {
+        "abstract": "Température de surface estivale dérivée d'images satellitaires, pour repérer les îlots "
+        "de chaleur.",
+        "lineage": "Bande thermique d'images Landsat d'été, corrigée de l'émissivité, rééchantillonnée à 30 m.",
+        "resolution_m": 30.0,
+        "update_frequency": Dataset.Frequency.ANNUALLY,
+        "keywords": {
+            "inspire_theme": ["ac"],
+            "iso_topic": ["climatologyMeteorologyAtmosphere"],
+            "gemet": ["climate"],
+        },
+        "free": ["îlots de chaleur"],
+    },
+}
 
 
 class Command(BaseCommand):
@@ -99,5 +142,37 @@ class Command(BaseCommand):
             if public:
                 publish(job.dataset)
             self.stdout.write(f"dataset {title!r} loaded ({job.report.get('features', 'raster')})")
+        for _filename, title, org_slug, _public in DATASETS:
+            self._describe(Dataset.objects.get(title=title, organisation=organisations[org_slug]))
         communes = Dataset.objects.get(title=DATASETS[0][1], organisation=organisations[DATASETS[0][2]])
         PlatformSettings.objects.update_or_create(pk=1, defaults={"communes_dataset": communes})
+
+    @transaction.atomic
+    def _describe(self, dataset: Dataset) -> None:
+        """Give a demo dataset the record its producer would have written (once: later edits are kept)."""
+        if dataset.keywords.exists():
+            return
+        spec = dict(DESCRIPTIONS[dataset.title])
+        keywords = spec.pop("keywords")
+        free = spec.pop("free")
+        for field, value in spec.items():
+            setattr(dataset, field, value)
+        dataset.save()
+        chosen = [Keyword.objects.get(thesaurus=thesaurus, code=code) for thesaurus, codes in keywords.items()
+                  for code in codes]  # fmt: skip
+        chosen += [
+            Keyword.objects.get_or_create(thesaurus="free", code=label.lower(), defaults={"label": label})[0]
+            for label in free
+        ]
+        dataset.keywords.set(chosen)
+        organisation = dataset.organisation
+        contact, _ = Contact.objects.get_or_create(
+            organisation=organisation,
+            email=f"sig@{organisation.slug}.demo.geoplateforme.local",
+            defaults={"organisation_name": organisation.name, "name": "Service SIG", "city": "Orléans"},
+        )
+        roles = [(ResponsibleParty.Role.CUSTODIAN, False), (ResponsibleParty.Role.POINT_OF_CONTACT, True)]
+        for role, for_metadata in roles:
+            ResponsibleParty.objects.get_or_create(
+                dataset=dataset, contact=contact, role=role, for_metadata=for_metadata
+            )
