@@ -33,13 +33,14 @@ UPDATE catalogue_dataset d SET
     || CASE WHEN d.data_format <> '' THEN ARRAY['format:' || d.data_format] ELSE '{}'::text[] END
     || coalesce(kw.terms, '{}'::text[])
     || coalesce(dm.terms, '{}'::text[])
-FROM geoplatform_organisation o,
+FROM catalogue_dataset x
+  JOIN geoplatform_organisation o ON o.id = x.organisation_id,
   LATERAL (
     SELECT string_agg(k.label, ' ') AS labels,
            array_agg(CASE k.thesaurus WHEN 'inspire_theme' THEN 'theme:' WHEN 'iso_topic' THEN 'topic:' ELSE 'kw:' END
                      || k.code) AS terms
     FROM catalogue_dataset_keywords dk JOIN catalogue_keyword k ON k.id = dk.keyword_id
-    WHERE dk.dataset_id = d.id
+    WHERE dk.dataset_id = x.id
   ) kw,
   LATERAL (
     SELECT array_agg(DISTINCT 'domain:' || s.slug) AS terms
@@ -47,9 +48,9 @@ FROM geoplatform_organisation o,
     JOIN geoplatform_domain m ON m.id = dd.domain_id
     LEFT JOIN geoplatform_domain p ON p.id = m.parent_id
     CROSS JOIN LATERAL (VALUES (m.slug), (p.slug)) AS s(slug)
-    WHERE dd.dataset_id = d.id AND s.slug IS NOT NULL
+    WHERE dd.dataset_id = x.id AND s.slug IS NOT NULL
   ) dm
-WHERE o.id = d.organisation_id AND d.id = ANY(%s)
+WHERE x.id = d.id AND d.id = ANY(%s)
 """
 
 
