@@ -57,6 +57,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "self": reverse("api:dataset-detail", args=[dataset.pk], request=request),
             "page": page,
             "wms": f"{ows}?SERVICE=WMS&REQUEST=GetCapabilities",
+            "dcat": reverse("catalogue:dcat_dataset", kwargs={"pk": dataset.pk, "fmt": "ttl"}, request=request),
         }
 
 

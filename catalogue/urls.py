@@ -1,12 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import dcat_views, views
 
 app_name = "catalogue"
 urlpatterns = [
     path("", views.home, name="home"),
     path("donnees/", views.dataset_list, name="datasets"),
     path("donnees/<int:pk>/", views.dataset_detail, name="dataset"),
+    re_path(r"^donnees/(?P<pk>[0-9]+)/dcat\.(?P<fmt>ttl|rdf|jsonld)$", dcat_views.dataset, name="dcat_dataset"),
+    re_path(r"^dcat/catalog\.(?P<fmt>ttl|rdf|jsonld)$", dcat_views.catalog, name="dcat_catalog"),
     path("donnees/<int:pk>/modifier/", views.dataset_edit, name="edit"),
     path("donnees/<int:pk>/publier/", views.dataset_publish, name="publish"),
     path("donnees/<int:pk>/partage/", views.dataset_sharing, name="sharing"),

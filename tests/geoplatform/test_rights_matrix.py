@@ -67,6 +67,19 @@ MATRIX = {
     "catalogue:home": Row("public-only", lambda c, a, d, j: c.get("/"), _lists_title, lists=True),
     "catalogue:datasets": Row("read", lambda c, a, d, j: c.get("/donnees/"), _lists_title, lists=True),
     "catalogue:dataset": Row("read", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/"), _status(200)),
+    **{
+        f"catalogue:dcat_dataset {fmt}": Row(
+            "read", lambda c, a, d, j, fmt=fmt: c.get(f"/donnees/{d.pk}/dcat.{fmt}"), _status(200)
+        )
+        for fmt in ("ttl", "rdf", "jsonld")
+    },
+    # The DCAT-AP catalogue is what national catalogues harvest: public records only, whoever asks.
+    **{
+        f"catalogue:dcat_catalog {fmt}": Row(
+            "public-only", lambda c, a, d, j, fmt=fmt: c.get(f"/dcat/catalog.{fmt}"), _lists_title, lists=True
+        )
+        for fmt in ("ttl", "rdf", "jsonld")
+    },
     "catalogue:edit": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/modifier/"), _status(200)),
     "catalogue:publish": Row(
         "edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/publier/"), _redirects_to("/donnees/{d.pk}/")
