@@ -324,6 +324,9 @@ def publish_version(
         current.raster_info = raster_info or {}
         current.source_filename = source_filename
         current.data_format = data_format
+        # The record's temporal reference follows the data: first import creates, every import revises.
+        current.data_created = current.data_created or timezone.localdate()
+        current.data_revised = timezone.localdate()
         current.save()
     mapserver.write_mapfile(current)
     # Only now that the new mapfile is in place is the previous version unused.
