@@ -235,7 +235,7 @@ def distributions(dataset: Dataset) -> list[Distribution]:
                     f"link-{link.pk}",
                     link.name,
                     link.url,
-                    download=not service and ("DOWNLOAD" in link.protocol.upper() or bool(file_type)),
+                    download=not service and ("DOWNLOAD" in link.protocol.upper() or file_type not in {"", "HTML"}),
                     file_type=service or file_type,
                     media_type="" if service else (media_type or ""),
                     description=link.description,

@@ -38,6 +38,7 @@ def dataset_json_ld(dataset: Dataset) -> dict:
                 "encodingFormat": item.media_type or item.file_type,
             }
             for item in dcat.distributions(dataset)
+            if item.download  # services are not files to download: the page and the DCAT record list them
         ],
     }
     if dataset.published_at:
