@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import dcat_views, views
+from . import csw_views, dcat_views, views
 
 app_name = "catalogue"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("donnees/", views.dataset_list, name="datasets"),
     path("donnees/<int:pk>/", views.dataset_detail, name="dataset"),
     re_path(r"^donnees/(?P<pk>[0-9]+)/dcat\.(?P<fmt>ttl|rdf|jsonld)$", dcat_views.dataset, name="dcat_dataset"),
+    path("csw", csw_views.endpoint, name="csw"),
     re_path(r"^dcat/catalog\.(?P<fmt>ttl|rdf|jsonld)$", dcat_views.catalog, name="dcat_catalog"),
     path("donnees/<int:pk>/modifier/", views.dataset_edit, name="edit"),
     path("donnees/nouvelle-fiche/", views.record_create, name="record_create"),
