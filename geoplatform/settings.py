@@ -185,6 +185,12 @@ MAPSERVER_BIN = env("GP_MAPSERVER_BIN", "/usr/bin/mapserv")
 MAPFILE_DIR = DATA_DIR / "mapfiles"
 MAPSERVER_CONFIG_FILE = DATA_DIR / "mapserver.conf"
 
+# --- pycsw (its own process and venv, behind /csw; catalogue/csw.py) ---
+CSW_PORT = int(env("GP_CSW_PORT", "8001") or 8001)
+CSW_URL = env("GP_CSW_URL", f"http://127.0.0.1:{CSW_PORT}/")
+CSW_MAX_RECORDS = int(env("GP_CSW_MAX_RECORDS", "100") or 100)
+CSW_TIMEOUT = float(env("GP_CSW_TIMEOUT", "30") or 30)
+
 # --- Accounts (django-allauth) ---
 SITE_ID = 1
 AUTHENTICATION_BACKENDS = [

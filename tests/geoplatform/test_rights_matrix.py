@@ -151,6 +151,7 @@ NOT_DATASET_SCOPED = {
     "importer:upload_complete",  # owner-only: test_chunked_upload
     "token-revoke",  # owner-only: test_tokens
     "public_media",  # logos only, never uploads or data: test_public_media
+    "catalogue:csw",  # pycsw reads a view of anonymous-visible records only: tests/catalogue/test_csw.py
     "openid_connect_login",
     "openid_connect_callback",  # allauth's sign-on pages: test_security_sso
 }
