@@ -10,6 +10,7 @@ the type and scheme the DCAT-AP shapes check, since a harvester validates a page
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -204,6 +205,7 @@ def distributions(dataset: Dataset) -> list[Distribution]:
                     f"{ows}?SERVICE=WMS&REQUEST=GetCapabilities",
                     file_type="WMS_SRVC",
                     conforms_to="http://www.opengis.net/def/serviceType/ogc/wms",
+                    description=_("Les données en carte dans un logiciel SIG (QGIS…) ou une application web."),
                 )
             )
             if dataset.kind == Dataset.Kind.VECTOR:
@@ -214,6 +216,7 @@ def distributions(dataset: Dataset) -> list[Distribution]:
                         f"{ows}?SERVICE=WFS&REQUEST=GetCapabilities",
                         file_type="WFS_SRVC",
                         conforms_to="http://www.opengis.net/def/serviceType/ogc/wfs",
+                        description=_("Les objets et leurs attributs, en GML ou GeoJSON."),
                     )
                 )
         found.append(
@@ -225,6 +228,7 @@ def distributions(dataset: Dataset) -> list[Distribution]:
                 file_type="XML",
                 media_type="application/xml",
                 conforms_to=ISO_19139,
+                description=_("La description complète du jeu de données selon ISO 19139 et INSPIRE."),
             )
         )
         for link in dataset.extra_links.all():
@@ -447,7 +451,8 @@ class _Builder:
             self.add(provenance, RDFS.label, Literal(dataset.lineage.strip(), lang="fr"))
             self.add(node, DCTERMS.provenance, provenance)
         if dataset.resolution_m:
-            self.add(node, DCAT.spatialResolutionInMeters, Literal(f"{dataset.resolution_m:g}", datatype=XSD.decimal))
+            metres = format(Decimal(str(dataset.resolution_m)), "f")  # xsd:decimal has no exponent notation
+            self.add(node, DCAT.spatialResolutionInMeters, Literal(metres, datatype=XSD.decimal))
         if dataset.srid:
             self.add(node, DCTERMS.conformsTo, self.standard(f"{EPSG}{dataset.srid}"))
         # GeoDCAT-AP states conformity with dct:conformsTo only when the degree is "conformant".
