@@ -17,7 +17,7 @@ from importer.models import Upload
 from importer.services import pipeline, uploads
 from importer.services.errors import ImportError_
 
-from . import sharing
+from . import iso19139, iso19139_http, sharing
 from .models import Dataset, Grant
 
 
@@ -58,6 +58,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "page": page,
             "wms": f"{ows}?SERVICE=WMS&REQUEST=GetCapabilities",
             "dcat": reverse("catalogue:dcat_dataset", kwargs={"pk": dataset.pk, "fmt": "ttl"}, request=request),
+            "iso19139": reverse("api:dataset-iso19139", kwargs={"pk": dataset.pk}, request=request, format="xml"),
         }
 
 
@@ -259,6 +260,67 @@ class DatasetViewSet(
         except sharing.SharingError as exc:
             return error_response(exc.code, exc.message, status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={(200, "application/xml"): bytes}, description="La fiche ISO 19139."
+    )
+    @extend_schema(methods=["PUT"], request={"application/xml": bytes}, responses=DatasetSerializer)
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        url_path="iso19139",
+        parser_classes=[iso19139_http.XmlBodyParser, iso19139_http.TextXmlParser, MultiPartParser],
+        content_negotiation_class=iso19139_http.JsonAnswers,
+    )
+    def iso19139(self, request: Request, pk: str, format: str | None = None) -> Response:
+        """The record as ISO 19139 XML (`GET …/iso19139.xml`); `PUT` updates it from an ISO 19139 document."""
+        if format != "xml":  # only …/iso19139.xml, reached through the router's format suffix
+            return error_response("not_found", _("Ressource introuvable."), status.HTTP_404_NOT_FOUND)
+        if request.method == "GET":
+            dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.VIEW_METADATA, pk=pk)
+            return iso19139_http.xml_response(dataset)
+        dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.EDIT, pk=pk)
+        try:
+            dataset = iso19139.import_record(
+                iso19139_http.request_document(request), user=request.user, dataset=dataset
+            )
+        except iso19139.IsoImportError as exc:
+            return error_response(exc.code, exc.message, iso19139_http.ERROR_STATUS.get(exc.code, 400))
+        audit.record(request, "dataset.iso_import", dataset)
+        return Response(self.get_serializer(dataset).data)
+
+    @extend_schema(request={"application/xml": bytes}, responses={201: DatasetSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="iso19139",
+        parser_classes=[iso19139_http.XmlBodyParser, iso19139_http.TextXmlParser, MultiPartParser],
+        content_negotiation_class=iso19139_http.JsonAnswers,
+        permission_classes=[IsAuthenticated],
+    )
+    def iso19139_import(self, request: Request, format: str | None = None) -> Response:
+        """A new record from an ISO 19139 document, for `?organisation=<slug>` (or the producer's only one)."""
+        producer_orgs = rights.producer_organisations(request.user)
+        if not producer_orgs.exists():
+            return error_response("permission_denied", _("Seuls les producteurs peuvent créer des fiches."), 403)
+        slug = request.query_params.get("organisation")
+        if slug:
+            organisation = producer_orgs.filter(slug=slug).first()
+        else:
+            organisation = producer_orgs.first() if producer_orgs.count() == 1 else None
+        if organisation is None:
+            return error_response(
+                "organisation_required",
+                _("Indiquez une organisation dont vous êtes producteur (paramètre organisation)."),
+            )
+        try:
+            dataset = iso19139.import_record(
+                iso19139_http.request_document(request), user=request.user, organisation=organisation
+            )
+        except iso19139.IsoImportError as exc:
+            return error_response(exc.code, exc.message, iso19139_http.ERROR_STATUS.get(exc.code, 400))
+        audit.record(request, "dataset.iso_import", dataset)
+        return Response(self.get_serializer(dataset).data, status=status.HTTP_201_CREATED)
 
 
 def _store(upload_file, upload: Upload) -> None:

@@ -6,15 +6,21 @@ documents are hostile until proven otherwise: no DTD, no entity, no network, no 
 """
 
 import datetime
+import uuid as uuid_module
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from geoplatform import rights
+
 from . import thesauri
-from .models import Contact, Dataset, Keyword, ResponsibleParty
+from .models import Contact, Dataset, DatasetLink, Keyword, RecordRevision, ResponsibleParty
 
 NS = {
     "gmd": "http://www.isotc211.org/2005/gmd",
@@ -364,10 +370,12 @@ def _build(dataset: Dataset) -> etree._Element:
         )
     maintenance = _el(_el(identification, "gmd:resourceMaintenance"), "gmd:MD_MaintenanceInformation")
     _code(maintenance, "gmd:maintenanceAndUpdateFrequency", "MD_MaintenanceFrequencyCode", dataset.update_frequency)
-    if dataset.thumbnail:
+    # A thumbnail shows all the data: none in the (public) document of a record restricted to territories.
+    if dataset.thumbnail and not dataset.territory_restricted:
         graphic = _el(_el(identification, "gmd:graphicOverview"), "gmd:MD_BrowseGraphic")
-        _string(graphic, "gmd:fileName", _absolute(dataset.thumbnail.url))
+        _string(graphic, "gmd:fileName", _absolute(reverse("catalogue:thumbnail", args=[dataset.pk])))
         _string(graphic, "gmd:fileDescription", _("Vignette"))
+        _string(graphic, "gmd:fileType", "png")
     _keywords(identification, "gmd:descriptiveKeywords", keywords, service)
     if service:
         block = _el(_el(identification, "gmd:descriptiveKeywords"), "gmd:MD_Keywords")
@@ -428,3 +436,459 @@ def export(dataset: Dataset) -> bytes:
 
 def export_string(dataset: Dataset) -> str:
     return export(dataset).decode("utf-8")
+
+
+# --- Reading -----------------------------------------------------------------------------------------------------
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_pis": True,
+}
+# Record fields an import sets, compared before and after for the revision.
+IMPORTED_FIELDS = [
+    "title",
+    "abstract",
+    "resource_type",
+    "language",
+    "lineage",
+    "data_created",
+    "data_revised",
+    "update_frequency",
+    "licence",
+    "licence_other",
+    "access_constraint",
+    "use_constraints",
+    "scale_denominator",
+    "resolution_m",
+    "temporal_start",
+    "temporal_end",
+    "bbox_wgs84",
+    "conformity_specification",
+    "conformity_date",
+    "conformity_degree",
+    "data_format",
+]
+LICENCE_HINTS = [
+    (Dataset.Licence.LO_2, ("etalab", "licence ouverte", "open licence", "licence-ouverte")),
+    (Dataset.Licence.ODBL, ("odbl", "open database license", "opendatacommons.org/licenses/odbl")),
+    (Dataset.Licence.CC0, ("cc0", "publicdomain/zero")),
+    (Dataset.Licence.CC_BY, ("cc by", "cc-by", "creativecommons.org/licenses/by/")),
+]
+
+
+def _doctype_refused() -> IsoImportError:
+    return IsoImportError(
+        "xml_doctype_forbidden",
+        _("Les fichiers XML contenant une déclaration DOCTYPE ou des entités sont refusés par sécurité."),
+    )
+
+
+def _safe_root(xml: bytes) -> etree._Element:
+    """The document's root, refusing what could expand, fetch or read files (DTDs, entities) and other roots."""
+    if len(xml) > MAX_DOCUMENT_BYTES:
+        raise IsoImportError("xml_too_large", _("Le fichier dépasse 10 Mo : ce n'est pas une fiche de métadonnées."))
+    upper = xml.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise _doctype_refused()
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(**_PARSER_OPTIONS))
+    except etree.XMLSyntaxError as exc:
+        raise IsoImportError(
+            "xml_invalid", _("Le fichier n'est pas un document XML bien formé (%(error)s).") % {"error": exc}
+        ) from exc
+    docinfo = root.getroottree().docinfo
+    # Other encodings (UTF-16…) pass the byte check: ask the parsed tree too.
+    if docinfo.doctype or docinfo.internalDTD is not None or next(root.iter(etree.Entity), None) is not None:
+        raise _doctype_refused()
+    if root.tag != _q("gmd:MD_Metadata"):
+        raise IsoImportError(
+            "not_iso19139",
+            _("Ce fichier n'est pas une fiche ISO 19139 : l'élément racine doit être gmd:MD_Metadata, pas %(tag)s.")
+            % {"tag": etree.QName(root).localname},
+        )
+    return root
+
+
+def _find(node: etree._Element | None, path: str) -> list[etree._Element]:
+    return [] if node is None else node.xpath(path, namespaces=NS)
+
+
+def _value(node: etree._Element | None, path: str = ".") -> str:
+    """The text of a CharacterString property (gco:CharacterString or gmx:Anchor), or ''."""
+    for prop in _find(node, path):
+        for child in prop:
+            if child.tag in {_q("gco:CharacterString"), _q("gmx:Anchor")} and child.text:
+                return child.text.strip()
+    return ""
+
+
+def _href(node: etree._Element | None, path: str = ".") -> str:
+    for prop in _find(node, path):
+        anchor = prop.find(_q("gmx:Anchor"))
+        if anchor is not None:
+            return (anchor.get(_q("xlink:href")) or "").strip()
+    return ""
+
+
+def _code_value(node: etree._Element | None, path: str) -> str:
+    for prop in _find(node, path):
+        for child in prop:
+            return (child.get("codeListValue") or child.text or "").strip()
+    return ""
+
+
+def _day(text: str | None) -> datetime.date | None:
+    text = (text or "").strip()
+    for candidate in (text[:10], f"{text[:7]}-01", f"{text[:4]}-01-01"):
+        try:
+            return datetime.date.fromisoformat(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float((text or "").strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _party_values(node: etree._Element, for_metadata: bool) -> dict:
+    role = _code_value(node, "gmd:role")
+    info = _find(node, "gmd:contactInfo/gmd:CI_Contact")
+    info = info[0] if info else None
+    address = _find(info, "gmd:address/gmd:CI_Address")
+    address = address[0] if address else None
+    linkage = _find(info, "gmd:onlineResource/gmd:CI_OnlineResource/gmd:linkage/gmd:URL")
+    return {
+        "name": _value(node, "gmd:individualName")[:200],
+        "organisation_name": _value(node, "gmd:organisationName")[:200],
+        "position": _value(node, "gmd:positionName")[:200],
+        "email": _value(address, "gmd:electronicMailAddress")[:254],
+        "phone": _value(info, "gmd:phone/gmd:CI_Telephone/gmd:voice")[:50],
+        "address": _value(address, "gmd:deliveryPoint")[:300],
+        "city": _value(address, "gmd:city")[:100],
+        "postal_code": _value(address, "gmd:postalCode")[:20],
+        "country": _value(address, "gmd:country")[:100],
+        "url": (linkage[0].text or "").strip()[:200] if linkage else "",
+        "role": role if role in ResponsibleParty.Role.values else ResponsibleParty.Role.POINT_OF_CONTACT,
+        "for_metadata": for_metadata,
+    }
+
+
+def _keyword_values(identification: etree._Element) -> list[dict]:
+    found = []
+    for block in _find(identification, "gmd:descriptiveKeywords/gmd:MD_Keywords | srv:keywords/gmd:MD_Keywords"):
+        thesaurus = _value(block, "gmd:thesaurusName/gmd:CI_Citation/gmd:title")
+        thesaurus_uri = _href(block, "gmd:thesaurusName/gmd:CI_Citation/gmd:title")
+        for keyword in _find(block, "gmd:keyword"):
+            label = _value(keyword)
+            if label:
+                found.append(
+                    {"label": label, "uri": _href(keyword), "thesaurus": thesaurus, "thesaurus_uri": thesaurus_uri}
+                )
+    return found
+
+
+def _constraint_values(identification: etree._Element) -> dict:
+    values: dict = {}
+    licences: list[tuple[str, str]] = []
+    limitations = []
+    with translation.override("fr"):
+        access_labels = {str(label).lower(): code for code, label in Dataset.AccessConstraint.choices}
+    access_labels.update(
+        {code.lower(): code for code in Dataset.AccessConstraint.values}, **{"no limitations": "noLimitations"}
+    )
+    for block in _find(identification, "gmd:resourceConstraints/*"):
+        limitations += [_value(node) for node in _find(block, "gmd:useLimitation")]
+        for other in _find(block, "gmd:otherConstraints"):
+            text, href = _value(other), _href(other)
+            code = href.rstrip("/").rsplit("/", 1)[-1] if "LimitationsOnPublicAccess" in href else ""
+            code = code or access_labels.get(text.lower(), "")
+            if code in Dataset.AccessConstraint.values:
+                values.setdefault("access_constraint", code)
+            elif text or href:
+                licences.append((text, href))
+    values["use_constraints"] = "\n".join(v for v in limitations if v)
+    for text, href in licences:
+        haystack = f"{text} {href}".lower()
+        licence = next((code for code, hints in LICENCE_HINTS if any(h in haystack for h in hints)), None)
+        if licence:
+            values.update(licence=licence, licence_other="")
+            break
+    else:
+        if licences:
+            text, href = licences[0]
+            values.update(licence=Dataset.Licence.OTHER, licence_other=(href or text)[:300])
+    return values
+
+
+def _extent_values(identification: etree._Element) -> dict:
+    values: dict = {}
+    boxes = []
+    for box in _find(identification, ".//gmd:EX_GeographicBoundingBox"):
+        sides = [
+            _number(box.findtext(f"gmd:{side}/gco:Decimal", namespaces=NS))
+            for side in ("westBoundLongitude", "southBoundLatitude", "eastBoundLongitude", "northBoundLatitude")
+        ]
+        if None not in sides:
+            boxes.append(sides)
+    if boxes:
+        values["bbox_wgs84"] = [
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        ]
+    # Any GML version: TimePeriod with begin/endPosition, or begin/end TimeInstant.
+    for period in _find(identification, ".//gmd:EX_TemporalExtent//*[local-name()='TimePeriod']"):
+        for bound, field in (("begin", "temporal_start"), ("end", "temporal_end")):
+            texts = period.xpath(
+                f"*[local-name()='{bound}Position']/text()"
+                f" | *[local-name()='{bound}']//*[local-name()='timePosition']/text()"
+            )
+            if texts and _day(texts[0]):
+                values[field] = _day(texts[0])
+        break
+    return values
+
+
+def _quality_values(root: etree._Element) -> dict:
+    values: dict = {}
+    lineage = _value(root, "gmd:dataQualityInfo/gmd:DQ_DataQuality/gmd:lineage/gmd:LI_Lineage/gmd:statement")
+    if lineage:
+        values["lineage"] = lineage
+    results = _find(root, "gmd:dataQualityInfo//gmd:DQ_DomainConsistency/gmd:result/gmd:DQ_ConformanceResult")
+    # INSPIRE's interoperability regulation first, when several specifications are reported.
+    results.sort(key=lambda r: "1089/2010" not in _value(r, "gmd:specification/gmd:CI_Citation/gmd:title"))
+    if results:
+        result = results[0]
+        values["conformity_specification"] = _value(result, "gmd:specification/gmd:CI_Citation/gmd:title")[:300]
+        dates = _find(result, "gmd:specification/gmd:CI_Citation/gmd:date/gmd:CI_Date/gmd:date/*")
+        values["conformity_date"] = _day(dates[0].text) if dates else None
+        passed = (result.findtext("gmd:pass/gco:Boolean", namespaces=NS) or "").strip().lower()
+        values["conformity_degree"] = {
+            "true": Dataset.Conformity.CONFORMANT,
+            "1": Dataset.Conformity.CONFORMANT,
+            "false": Dataset.Conformity.NOT_CONFORMANT,
+            "0": Dataset.Conformity.NOT_CONFORMANT,
+        }.get(passed, Dataset.Conformity.NOT_EVALUATED)
+    return values
+
+
+def parse(xml: bytes) -> dict:
+    """What an ISO 19139 document says about a resource, as record field values, keywords, parties and links."""
+    root = _safe_root(xml)
+    identification = next(iter(_find(root, "gmd:identificationInfo/*")), None)
+    if identification is None:
+        raise IsoImportError("identification_missing", _("La fiche ne décrit aucune ressource (identificationInfo)."))
+    scope = _code_value(root, "gmd:hierarchyLevel")
+    values: dict = {
+        "file_identifier": _value(root, "gmd:fileIdentifier"),
+        "title": _value(identification, "gmd:citation/gmd:CI_Citation/gmd:title")[:255],
+        "abstract": _value(identification, "gmd:abstract"),
+        "resource_type": scope if scope in Dataset.ResourceType.values else Dataset.ResourceType.DATASET,
+        "parties": [_party_values(node, True) for node in _find(root, "gmd:contact/gmd:CI_ResponsibleParty")]
+        + [_party_values(node, False) for node in _find(identification, "gmd:pointOfContact/gmd:CI_ResponsibleParty")],
+        "keywords": _keyword_values(identification),
+        "topic_categories": [
+            (node.text or "").strip() for node in _find(identification, "gmd:topicCategory/gmd:MD_TopicCategoryCode")
+        ],
+    }
+    language = _code_value(identification, "gmd:language") or _code_value(root, "gmd:language")
+    if len(language) == 3:
+        values["language"] = language
+    for date in _find(identification, "gmd:citation/gmd:CI_Citation/gmd:date/gmd:CI_Date"):
+        kind = _code_value(date, "gmd:dateType")
+        day = _day(next(iter(date.xpath("gmd:date/*/text()", namespaces=NS)), ""))
+        if day and kind in {"creation", "revision"}:
+            values[f"data_{'created' if kind == 'creation' else 'revised'}"] = day
+    frequency = _code_value(
+        identification, "gmd:resourceMaintenance/gmd:MD_MaintenanceInformation/gmd:maintenanceAndUpdateFrequency"
+    )
+    if frequency in Dataset.Frequency.values:
+        values["update_frequency"] = frequency
+    scale = _find(identification, "gmd:spatialResolution//gmd:denominator/gco:Integer")
+    if scale and (scale[0].text or "").strip().isdigit():
+        values["scale_denominator"] = int(scale[0].text)
+    distance = _find(identification, "gmd:spatialResolution//gmd:distance/gco:Distance")
+    if distance and _number(distance[0].text) is not None:
+        factor = {"km": 1000.0, "cm": 0.01, "mm": 0.001}.get((distance[0].get("uom") or "m").rsplit("#", 1)[-1], 1.0)
+        values["resolution_m"] = _number(distance[0].text) * factor
+    values.update(_constraint_values(identification))
+    values.update(_extent_values(identification))
+    values.update(_quality_values(root))
+    data_format = _value(root, "gmd:distributionInfo/gmd:MD_Distribution/gmd:distributionFormat/gmd:MD_Format/gmd:name")
+    if data_format:
+        values["data_format"] = data_format[:50]
+    code = _href(root, "gmd:referenceSystemInfo//gmd:RS_Identifier/gmd:code") or _value(
+        root, "gmd:referenceSystemInfo//gmd:RS_Identifier/gmd:code"
+    )
+    srid = code.rstrip("/").replace("::", ":").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    if srid.isdigit():
+        values["srid"] = int(srid)
+    values["links"] = [
+        {
+            "url": (resource.findtext("gmd:linkage/gmd:URL", namespaces=NS) or "").strip()[:1000],
+            "protocol": _value(resource, "gmd:protocol")[:100],
+            "name": _value(resource, "gmd:name")[:255],
+            "description": _value(resource, "gmd:description"),
+        }
+        for resource in _find(root, "gmd:distributionInfo//gmd:transferOptions//gmd:onLine/gmd:CI_OnlineResource")
+    ]
+    return values
+
+
+# --- Importing ---------------------------------------------------------------------------------------------------
+
+
+def _normal_uri(uri: str) -> str:
+    return uri.strip().rstrip("/").replace("https://", "http://").lower()
+
+
+def _keywords_for(values: dict) -> list[Keyword]:
+    """Thesaurus keywords matched by URI, code or label (French or English); anything else becomes a free keyword."""
+    known = list(Keyword.objects.exclude(thesaurus=Keyword.Thesaurus.FREE))
+    by_uri = {_normal_uri(k.uri): k for k in known if k.uri}
+    chosen: dict[int, Keyword] = {}
+    for entry in values["keywords"]:
+        name = entry["thesaurus"].lower()
+        if "inspire" in name:
+            candidates = [k for k in known if k.thesaurus == Keyword.Thesaurus.INSPIRE_THEME]
+        elif "gemet" in name:
+            candidates = [k for k in known if k.thesaurus == Keyword.Thesaurus.GEMET]
+        else:
+            candidates = [k for k in known if k.thesaurus != Keyword.Thesaurus.ISO_TOPIC]
+        label = entry["label"].lower()
+        keyword = by_uri.get(_normal_uri(entry["uri"])) if entry["uri"] else None
+        keyword = keyword or next(
+            (k for k in candidates if label in {k.label.lower(), k.label_en.lower(), k.code.lower()}), None
+        )
+        if keyword is None:
+            text = " ".join(entry["label"].split())[:200]
+            keyword, _created = Keyword.objects.get_or_create(
+                thesaurus=Keyword.Thesaurus.FREE, code=slugify(text)[:100] or text[:100], defaults={"label": text}
+            )
+        chosen[keyword.pk] = keyword
+    topics = {k.code: k for k in known if k.thesaurus == Keyword.Thesaurus.ISO_TOPIC}
+    for code in values["topic_categories"]:
+        if code in topics:
+            chosen[topics[code].pk] = topics[code]
+    return list(chosen.values())
+
+
+def _contact_for(party: dict, organisation) -> Contact:
+    """The same body and email is one contact, reused across records (the organisation's own, or a shared one)."""
+    fields = {k: v for k, v in party.items() if k not in {"role", "for_metadata"}}
+    fields["organisation_name"] = fields["organisation_name"] or organisation.name
+    existing = (
+        Contact.objects.filter(
+            Q(organisation=organisation) | Q(organisation=None),
+            email__iexact=fields["email"],
+            organisation_name__iexact=fields["organisation_name"],
+        )
+        .order_by(F("organisation").asc(nulls_last=True), "pk")
+        .first()
+    )
+    return existing or Contact.objects.create(organisation=organisation, **fields)
+
+
+def _snapshot(dataset: Dataset) -> dict:
+    data = {name: _plain(getattr(dataset, name)) for name in IMPORTED_FIELDS}
+    data["keywords"] = sorted(f"{k.thesaurus}:{k.code}" for k in dataset.keywords.all())
+    data["contacts"] = sorted(
+        f"{'fiche' if p.for_metadata else p.role}: {p.contact} <{p.contact.email}>"
+        for p in dataset.parties.select_related("contact")
+    )
+    data["links"] = [f"{link.name} <{link.url}>" for link in dataset.extra_links.all()]
+    return data
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool | list):
+        return value
+    return str(value)
+
+
+def _by_identifier(file_identifier: str) -> Dataset | None:
+    try:
+        return Dataset.objects.filter(uuid=uuid_module.UUID(file_identifier)).first()
+    except ValueError:
+        return None
+
+
+def import_record(xml: bytes, *, user, organisation=None, dataset: Dataset | None = None) -> Dataset:
+    """Create a record of `organisation` from an ISO 19139 document, or update `dataset` (or the record whose
+    fileIdentifier the document carries, if the user may edit it). Lists the document gives (keywords, contacts,
+    links) replace the record's; lists it leaves empty are kept. One RecordRevision (source iso_import) says what
+    changed."""
+    values = parse(xml)
+    if not values["title"]:
+        raise IsoImportError(
+            "title_missing", _("La fiche n'a pas de titre (citation/title) : elle ne peut être importée.")
+        )
+    existing = _by_identifier(values["file_identifier"])
+    if existing is not None and existing != dataset and not rights.can(user, rights.Action.EDIT, existing):
+        raise IsoImportError(
+            "identifier_taken",
+            _(
+                "L'identifiant de cette fiche (fileIdentifier) est celui d'une autre fiche que vous ne pouvez pas "
+                "modifier : retirez-le ou changez-le pour importer une nouvelle fiche."
+            ),
+        )
+    if dataset is None:
+        dataset = existing
+    if dataset is not None and not rights.can(user, rights.Action.EDIT, dataset):
+        raise IsoImportError("permission_denied", _("Vous ne pouvez pas modifier cette fiche."))
+    if dataset is None and (
+        organisation is None or not rights.producer_organisations(user).filter(pk=organisation.pk).exists()
+    ):
+        raise IsoImportError("organisation_required", _("Indiquez une organisation dont vous êtes producteur."))
+
+    with transaction.atomic():
+        if dataset is None:
+            dataset = Dataset(organisation=organisation, created_by=user)
+            if existing is None and values["file_identifier"] and _by_identifier(values["file_identifier"]) is None:
+                try:
+                    dataset.uuid = uuid_module.UUID(values["file_identifier"])
+                except ValueError:
+                    pass
+            before: dict = {}
+        else:
+            before = _snapshot(dataset)
+        for field in IMPORTED_FIELDS:
+            if field in values and (field != "bbox_wgs84" or not dataset.has_data):
+                setattr(dataset, field, values[field])
+        if "srid" in values and not dataset.has_data:
+            dataset.srid = values["srid"]
+        dataset.save()
+        keywords = _keywords_for(values)
+        if keywords:
+            dataset.keywords.set(keywords)
+        if values["parties"]:
+            dataset.parties.all().delete()
+            for party in values["parties"]:
+                ResponsibleParty.objects.create(
+                    dataset=dataset,
+                    contact=_contact_for(party, dataset.organisation),
+                    role=party["role"],
+                    for_metadata=party["for_metadata"],
+                )
+        external = [link for link in values["links"] if link["url"] and not link["url"].startswith(settings.SITE_URL)]
+        if external:
+            dataset.extra_links.all().delete()
+            DatasetLink.objects.bulk_create(
+                [
+                    DatasetLink(dataset=dataset, **{**link, "name": link["name"] or link["url"][:255]})
+                    for link in external
+                ]
+            )
+        after = _snapshot(dataset)
+        changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+        RecordRevision.objects.create(dataset=dataset, author=user, source="iso_import", changes=changes)
+    return Dataset.objects.get(pk=dataset.pk)

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from geoplatform import rights
+from geoplatform import audit, rights
 
-from . import editor, records, services, sharing, tasks
+from . import editor, iso19139, iso19139_http, records, services, sharing, tasks
 from .forms import (
     AttachmentForm,
     GrantForm,
@@ -290,3 +290,38 @@ def grant_remove(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     return redirect(reverse("catalogue:sharing", args=[dataset.pk]) + "#droits")
 
+
+def dataset_iso19139(request: HttpRequest, pk: int) -> HttpResponse:
+    dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.VIEW_METADATA, pk=pk)
+    return iso19139_http.xml_response(dataset)
+
+
+@login_required
+def record_import(request: HttpRequest) -> HttpResponse:
+    """Create or update a record from an ISO 19139 file."""
+    target = request.POST.get("dataset") or request.GET.get("dataset")
+    if target:  # updating a record one may not edit is a record one cannot see
+        rights.get_or_404(
+            request.user, Dataset.objects.all(), rights.Action.EDIT, pk=int(target) if target.isdigit() else 0
+        )
+    form = iso19139_http.IsoImportForm(
+        request.POST or None, request.FILES or None, user=request.user, initial={"dataset": target}
+    )
+    if not form.fields["organisation"].queryset.exists() and not form.fields["dataset"].queryset.exists():
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            dataset = iso19139.import_record(
+                data["file"].read(iso19139.MAX_DOCUMENT_BYTES + 1),
+                user=request.user,
+                organisation=data["organisation"],
+                dataset=data["dataset"],
+            )
+        except iso19139.IsoImportError as exc:
+            form.add_error("organisation" if exc.code == "organisation_required" else "file", exc.message)
+        else:
+            audit.record(request, "dataset.iso_import", dataset)
+            messages.success(request, _("La fiche est importée."))
+            return redirect(dataset)
+    return render(request, "catalogue/record_import.html", {"form": form}, status=400 if form.errors else 200)

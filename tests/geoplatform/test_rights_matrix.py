@@ -123,6 +123,25 @@ MATRIX = {
         lambda c, a, d, j: a.delete(f"/api/v1/datasets/{d.pk}/permissions/grants/999999/"),
         lambda r, d, j: r.status_code == 404 and r.json()["error"]["code"] == "grant_not_found",
     ),
+    "catalogue:iso19139": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/donnees/{d.pk}/iso19139.xml"),
+        lambda r, d, j: r.status_code == 200 and b"gmd:MD_Metadata" in r.content,
+    ),
+    "api:dataset-iso19139": Row(
+        "read",
+        lambda c, a, d, j: a.get(f"/api/v1/datasets/{d.pk}/iso19139.xml"),
+        lambda r, d, j: r.status_code == 200 and b"gmd:MD_Metadata" in r.content,
+    ),
+    # An empty body: an entitled caller is told the document is missing, others learn nothing.
+    "api:dataset-iso19139 PUT": Row(
+        "edit",
+        lambda c, a, d, j: a.put(f"/api/v1/datasets/{d.pk}/iso19139.xml", b"", content_type="application/xml"),
+        lambda r, d, j: r.status_code == 400 and r.json()["error"]["code"] == "xml_missing",
+    ),
+    "catalogue:record_import ?dataset": Row(
+        "edit", lambda c, a, d, j: c.get(f"/donnees/importer-fiche/?dataset={d.pk}"), _status(200)
+    ),
     "importer:import": Row("edit", lambda c, a, d, j: c.get(f"/import/?dataset={d.pk}"), _status(200)),
     "importer:job": Row("edit", lambda c, a, d, j: c.get(f"/import/jobs/{j}/"), _status(200)),
     "importer:job_cancel": Row(
@@ -264,6 +283,11 @@ PLATFORM_MATRIX = {
     "statistics:mine": ("/statistiques/mes-donnees/", SIGNED_IN),
     "profile": ("/comptes/profil/", SIGNED_IN),
     "tokens": ("/comptes/cles/", SIGNED_IN),
+    "catalogue:record_import": (
+        "/donnees/importer-fiche/",
+        {**ADMIN_ONLY, "producer_a": 200, "producer_b": 200},
+    ),
+    "api:dataset-iso19139-import": ("/api/v1/datasets/iso19139/", {**SIGNED_IN, "anonymous": 401}),
     **{
         f"api:{name}": (path, {**ADMIN_ONLY, "anonymous": 401})
         for name, path in [
@@ -278,8 +302,8 @@ PLATFORM_MATRIX = {
         ]
     },
 }
-# Members endpoints only take POST/DELETE: GET answers 405 to those who get that far.
-METHOD_NOT_ALLOWED = {"api:organisation-members", "api:organisation-member"}
+# Members endpoints and the ISO 19139 import only take POST/DELETE: GET answers 405 to those who get that far.
+METHOD_NOT_ALLOWED = {"api:organisation-members", "api:organisation-member", "api:dataset-iso19139-import"}
 
 
 @pytest.mark.parametrize("role", ROLES)
