@@ -17,11 +17,11 @@ from importer.models import Upload
 from importer.services import pipeline, uploads
 from importer.services.errors import ImportError_
 
-from . import iso19139, iso19139_http, sharing
+from . import api_records, iso19139, iso19139_http, sharing
 from .models import Dataset, Grant
 
 
-class DatasetSerializer(serializers.ModelSerializer):
+class DatasetSerializer(api_records.RecordSerializerMixin, serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     domains = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Domain.objects.all(), required=False)
     links = serializers.SerializerMethodField()
@@ -46,8 +46,9 @@ class DatasetSerializer(serializers.ModelSerializer):
             "published_at",
             "updated_at",
             "links",
+            *api_records.RECORD_FIELDS,
         ]
-        read_only_fields = [f for f in fields if f not in {"title", "abstract", "domains"}]
+        read_only_fields = [f for f in fields if f not in {"title", "abstract", "domains", *api_records.WRITABLE}]
 
     def get_links(self, dataset: Dataset) -> dict[str, str]:
         request = self.context.get("request")
@@ -129,11 +130,12 @@ class DatasetViewSet(
         action_ = rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
         return rights.visible(self.request.user, Dataset.objects.select_related("organisation"), action_)
 
-    def perform_update(self, serializer: DatasetSerializer) -> None:
-        fields = ["title", "abstract", "domains"]
-        before = audit.snapshot(serializer.instance, fields=fields)
-        dataset = serializer.save()
-        audit.record(self.request, "dataset.update", dataset, before=before, after=audit.snapshot(dataset, fields))
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        """Write the record's description; each save is a revision (source "api") and an audit event."""
+        try:
+            return super().update(request, *args, **kwargs)
+        except serializers.ValidationError as exc:
+            return api_records.invalid_record(exc)
 
     def get_object(self) -> Dataset:
         action_ = (
@@ -183,6 +185,12 @@ class DatasetViewSet(
             {"id": job.dataset_id, "job": reverse("api:job", args=[job.pk], request=request)},
             status=status.HTTP_202_ACCEPTED,
         )
+
+    @extend_schema(request=DatasetSerializer, responses={201: DatasetSerializer})
+    @action(detail=False, methods=["post"], url_path="records")
+    def records(self, request: Request) -> Response:
+        """A metadata-only record: a series, service, map, table, or a dataset whose data come later."""
+        return api_records.create(request, DatasetSerializer, self.get_serializer_context())
 
     @extend_schema(request={"multipart/form-data": DatasetUploadSerializer}, responses={202: ImportAccepted})
     def create(self, request: Request) -> Response:
