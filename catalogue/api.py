@@ -270,7 +270,10 @@ class DatasetViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        methods=["GET"], request=None, responses={(200, "application/xml"): bytes}, description="La fiche ISO 19139."
+        methods=["GET"],
+        request=None,
+        responses={(200, "application/xml"): bytes},
+        description="La fiche ISO 19139, à l'adresse …/iso19139.xml.",
     )
     @extend_schema(methods=["PUT"], request={"application/xml": bytes}, responses=DatasetSerializer)
     @action(
@@ -282,7 +285,8 @@ class DatasetViewSet(
     )
     def iso19139(self, request: Request, pk: str, format: str | None = None) -> Response:
         """The record as ISO 19139 XML (`GET …/iso19139.xml`); `PUT` updates it from an ISO 19139 document."""
-        if format != "xml":  # only …/iso19139.xml, reached through the router's format suffix
+        # …/iso19139.xml comes through the router's format suffix; …/iso19139/ is how OpenAPI lists it.
+        if format not in {None, "xml"}:
             return error_response("not_found", _("Ressource introuvable."), status.HTTP_404_NOT_FOUND)
         if request.method == "GET":
             dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.VIEW_METADATA, pk=pk)

@@ -291,5 +291,5 @@ def test_private_record_xml_is_not_found_for_outsiders(client, api_client, organ
     assert token_client(reader).get(f"/api/v1/datasets/{private.pk}/iso19139.xml").status_code == 404
     Dataset.objects.filter(pk=private.pk).update(public=True)
     assert api_client.get(f"/api/v1/datasets/{private.pk}/iso19139.xml").status_code == 200
-    # Only the .xml document lives there.
-    assert api_client.get(f"/api/v1/datasets/{private.pk}/iso19139/").status_code == 404
+    # The document is XML only.
+    assert api_client.get(f"/api/v1/datasets/{private.pk}/iso19139.json").status_code == 404
