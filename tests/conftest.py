@@ -27,6 +27,15 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database; pygeoapi's connections to it are closed first, or it could not be dropped."""
+    yield
+    from wxs import pygeoapi
+
+    pygeoapi.engine.reset()
+
+
+@pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, data_dir):
     """A real `celery worker` process on the test database, its own Redis db and queue."""
     from django.db import connection
