@@ -7,6 +7,7 @@ view `catalogue_ogcapi_record` (migration catalogue 0009), which only holds the 
 One `API` object serves every request of the process.
 """
 
+import logging
 import re
 import threading
 import uuid
@@ -169,7 +170,7 @@ def build_config() -> dict:
             "limits": {"default_items": 10, "max_items": 500},
             "map": _base_map(platform.base_maps or []),
         },
-        "logging": {"level": "WARNING"},
+        "logging": {"level": "ERROR"},  # pygeoapi 0.21 warns on every items request that has no offset
         "metadata": {
             "identification": {
                 "title": {"fr": name, "en": name},
@@ -216,6 +217,8 @@ class _Engine:
         with self.lock:
             if self.api is None:
                 config = build_config()
+                # pygeoapi's own logging set-up does nothing once Django configured logging: apply its level here.
+                logging.getLogger("pygeoapi").setLevel(config["logging"]["level"])
                 self.api = API(config, get_oas(config, fail_on_invalid_collection=False))
             return self.api
 
