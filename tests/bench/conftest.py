@@ -3,6 +3,7 @@
 import pytest
 
 from tests.bench import report
+from tests.catalogue.conftest import pycsw_server  # noqa: F401  (the CSW engine the search benchmark compares with)
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +20,5 @@ def pytest_terminal_summary(terminalreporter):
     if report.RESULTS:
         terminalreporter.write("\n" + report.render() + "\n")
         terminalreporter.write(f"Results saved to {report.save()}\n")
+    for table in report.EXTRA:
+        terminalreporter.write("\n" + table + "\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 from tests.bench import datasets
 
 RESULTS: list[dict] = []
+EXTRA: list[str] = []  # tables other benchmarks render themselves
 MACHINE: dict = {}
 STEPS = ["precheck", "prepare", "inspect", "load", "repair", "describe", "publish"]
 STEP_TITLES = {"prepare": "prepare (unzip)", "load": "load (ogr2ogr)"}
