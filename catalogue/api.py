@@ -1,7 +1,8 @@
 import shutil
+from dataclasses import asdict
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -17,7 +18,7 @@ from importer.models import Upload
 from importer.services import pipeline, uploads
 from importer.services.errors import ImportError_
 
-from . import api_records, iso19139, iso19139_http, sharing
+from . import api_records, iso19139, iso19139_http, search, sharing
 from .models import Dataset, Grant
 
 
@@ -116,6 +117,42 @@ def _grant_spec(data: dict) -> sharing.GrantSpec:
     )
 
 
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", str, description="Texte recherché (français, accents et pluriels ignorés)."),
+    *(
+        OpenApiParameter(name, str, many=True, explode=True, description=f"Facette « {label} » (valeurs de `facets`).")
+        for name, (_prefix, label) in search.FACETS.items()
+    ),
+    OpenApiParameter("bbox", str, description="Emprise WGS84 « ouest,sud,est,nord » que la fiche doit toucher."),
+    OpenApiParameter("commune", str, description="Commune (code INSEE ou nom) dont l'emprise sert de filtre."),
+    OpenApiParameter("sort", str, enum=list(search.SORTS), description="Tri ; « relevance » par défaut avec `q`."),
+]
+FacetValues = inline_serializer(
+    "FacetValue",
+    {
+        "value": serializers.CharField(),
+        "label": serializers.CharField(),
+        "count": serializers.IntegerField(),
+        "selected": serializers.BooleanField(),
+    },
+    many=True,
+)
+Facets = inline_serializer(
+    "Facet",
+    {"name": serializers.CharField(), "label": serializers.CharField(), "values": FacetValues},
+    many=True,
+)
+DatasetSearchPage = inline_serializer(
+    "DatasetSearchPage",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": DatasetSerializer(many=True),
+        "facets": Facets,
+    },
+)
+
 ImportAccepted = inline_serializer("ImportAccepted", {"id": serializers.IntegerField(), "job": serializers.URLField()})
 
 
@@ -129,6 +166,18 @@ class DatasetViewSet(
     def get_queryset(self):
         action_ = rights.Action.EDIT if self.action in {"update", "partial_update"} else rights.Action.VIEW_METADATA
         return rights.visible(self.request.user, Dataset.objects.select_related("organisation"), action_)
+
+    @extend_schema(parameters=SEARCH_PARAMETERS, responses=DatasetSearchPage)
+    def list(self, request: Request) -> Response:
+        """Search the catalogue with the search page's engine; results, `count` and `facets` hold only what the
+        caller may see. Facet parameters repeat or take comma-separated values (OR within a facet, AND across)."""
+        criteria = search.criteria_from(request.query_params)
+        if criteria.problems:
+            return error_response(criteria.problems[0].code, criteria.problems[0].message)
+        records = search.ordered(request.user, criteria, leave_out=("iso_xml", "search_vector"))
+        response = self.get_paginated_response(self.get_serializer(self.paginate_queryset(records), many=True).data)
+        response.data["facets"] = [asdict(facet) for facet in search.facet_counts(request.user, criteria)[1]]
+        return response
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         """Write the record's description; each save is a revision (source "api") and an audit event."""

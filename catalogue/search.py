@@ -58,7 +58,7 @@ ACCESS_LABELS = {"open": gettext_lazy("Accès libre"), "restricted": gettext_laz
 
 # Every row gets this extra term in the facet query, so its count is the number of matching rows.
 _TOTAL_TERM = ""
-# Columns no listing shows: left out so that sorting the matching rows stays in memory.
+# Columns the search page does not show.
 _HEAVY = ("iso_xml", "search_vector", "facet_terms", "attributes", "raster_info", "lineage", "use_constraints")
 _PREFIX_WORD = re.compile(r"(?:^|\s)([^\W_]{2,})$")
 _COMMUNE_CODE = re.compile(r"\(\s*([0-9AB]{5})\s*\)\s*$|^\s*([0-9AB]{5})\s*$", re.IGNORECASE)
@@ -265,9 +265,12 @@ def _matching(user: User | AnonymousUser, criteria: Criteria, skip_facet: str = 
     return records
 
 
-def ordered(user: User | AnonymousUser, criteria: Criteria) -> QuerySet:
-    """The matching records in the asked order, with their organisation: what the page and the API list."""
-    records = _matching(user, criteria).select_related("organisation").defer(*_HEAVY)
+def ordered(user: User | AnonymousUser, criteria: Criteria, leave_out: tuple[str, ...] = _HEAVY) -> QuerySet:
+    """The matching records in the asked order, with their organisation: what the page and the API list.
+
+    `leave_out` names the columns the caller does not show, so that sorting the matching rows stays in memory.
+    """
+    records = _matching(user, criteria).select_related("organisation").defer(*leave_out)
     sort = criteria.effective_sort
     if sort == "relevance":
         rank = SearchRank(F("search_vector"), _text_query(criteria.text), cover_density=True)

@@ -1,11 +1,22 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
-from . import csw_views, dcat_views, views
+from . import csw_views, dcat_views, feeds, views
+from .sitemaps import SITEMAPS
 
 app_name = "catalogue"
 urlpatterns = [
     path("", views.home, name="home"),
     path("donnees/", views.dataset_list, name="datasets"),
+    path("donnees/flux.rss", feeds.RecordsFeed(), name="feed_rss"),
+    path("donnees/flux.atom", feeds.AtomRecordsFeed(), name="feed_atom"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "catalogue:sitemap_section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("donnees/<int:pk>/", views.dataset_detail, name="dataset"),
     re_path(r"^donnees/(?P<pk>[0-9]+)/dcat\.(?P<fmt>ttl|rdf|jsonld)$", dcat_views.dataset, name="dcat_dataset"),
     path("csw", csw_views.endpoint, name="csw"),

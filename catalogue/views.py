@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from geoplatform import audit, rights
 
-from . import editor, iso19139, iso19139_http, records, services, sharing, tasks
+from . import editor, iso19139, iso19139_http, records, search, services, sharing, tasks
 from .forms import (
     AttachmentForm,
     GrantForm,
@@ -30,9 +30,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def dataset_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    datasets = services.datasets_for(request.user, query)
-    return render(request, "catalogue/dataset_list.html", {"datasets": datasets[:200], "query": query})
+    result = search.search(request.user, search.criteria_from(request.GET))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {"result": result, "base_query": params.urlencode(), "map": search.map_settings(request.user)}
+    return render(request, "catalogue/dataset_list.html", context)
 
 
 def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:

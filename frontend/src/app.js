@@ -12,6 +12,7 @@ import ImageWMS from 'ol/source/ImageWMS.js';
 import ScaleLine from 'ol/control/ScaleLine.js';
 import { defaults as defaultControls } from 'ol/control/defaults.js';
 import { transformExtent } from 'ol/proj.js';
+import './search-map.js';
 
 window.htmx = htmx;
 window.bootstrap = bootstrap;

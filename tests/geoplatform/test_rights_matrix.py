@@ -71,6 +71,25 @@ def _lists_record(r, d, j) -> bool:
 MATRIX = {
     "catalogue:home": Row("public-only", lambda c, a, d, j: c.get("/"), _lists_title, lists=True),
     "catalogue:datasets": Row("read", lambda c, a, d, j: c.get("/donnees/"), _lists_title, lists=True),
+    # Search by a word of the title: the results, their count and facets hold only what the caller may see.
+    "catalogue:datasets search": Row(
+        "read",
+        lambda c, a, d, j: c.get("/donnees/", {"q": "parcelles", "access": "restricted,open"}),
+        _lists_title,
+        lists=True,
+    ),
+    "api:dataset-list search": Row(
+        "read", lambda c, a, d, j: a.get("/api/v1/datasets/", {"q": "parcelles"}), _lists_id, lists=True
+    ),
+    # Feeds and the sitemap are public documents: what anonymous visitors see, whoever asks.
+    "catalogue:feed_rss": Row("public-only", lambda c, a, d, j: c.get("/donnees/flux.rss"), _lists_title, lists=True),
+    "catalogue:feed_atom": Row("public-only", lambda c, a, d, j: c.get("/donnees/flux.atom"), _lists_title, lists=True),
+    "catalogue:sitemap_section": Row(
+        "public-only",
+        lambda c, a, d, j: c.get("/sitemap-records.xml"),
+        lambda r, d, j: r.status_code == 200 and f"/donnees/{d.pk}/</loc>" in r.content.decode(),
+        lists=True,
+    ),
     "catalogue:dataset": Row("read", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/"), _status(200)),
     **{
         f"catalogue:dcat_dataset {fmt}": Row(
@@ -191,6 +210,7 @@ NOT_DATASET_SCOPED = {
     "importer:upload_complete",  # owner-only: test_chunked_upload
     "token-revoke",  # owner-only: test_tokens
     "public_media",  # logos only, never uploads or data: test_public_media
+    "catalogue:sitemap",  # an index of the sitemap sections, no record: tests/catalogue/test_feeds.py
     "catalogue:csw",  # pycsw reads a view of anonymous-visible records only: tests/catalogue/test_csw.py
     "openid_connect_login",
     "openid_connect_callback",  # allauth's sign-on pages: test_security_sso
