@@ -236,7 +236,7 @@ class DatasetViewSet(
         )
 
     @extend_schema(request=DatasetSerializer, responses={201: DatasetSerializer})
-    @action(detail=False, methods=["post"], url_path="records")
+    @action(detail=False, methods=["post"], url_path="records", permission_classes=[IsAuthenticated])
     def records(self, request: Request) -> Response:
         """A metadata-only record: a series, service, map, table, or a dataset whose data come later."""
         return api_records.create(request, DatasetSerializer, self.get_serializer_context())

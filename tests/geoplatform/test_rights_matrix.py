@@ -60,6 +60,30 @@ def _lists_title(r, d, j) -> bool:
     return r.status_code == 200 and d.title in r.content.decode()
 
 
+def _with_attachment(d: Dataset) -> int:
+    """The record's document the attachment rows ask for (made once)."""
+    from django.core.files.base import ContentFile
+
+    from catalogue.models import Attachment
+
+    attachment = Attachment.objects.filter(dataset=d).first()
+    if attachment is None:
+        attachment = Attachment(dataset=d, title="Notice")
+        attachment.file.save("notice.txt", ContentFile(b"Notice."), save=False)
+        attachment.save()
+    return attachment.pk
+
+
+def _with_thumbnail(d: Dataset) -> Dataset:
+    """A thumbnail for the thumbnail row (drawing it through MapServer is tests/catalogue/test_attachments.py)."""
+    from django.core.files.base import ContentFile
+
+    if not Dataset.objects.get(pk=d.pk).thumbnail:
+        d.thumbnail.save(f"ds{d.pk}.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+        Dataset.objects.filter(pk=d.pk).update(thumbnail=d.thumbnail.name)
+    return d
+
+
 def _lists_id(r, d, j) -> bool:
     return r.status_code == 200 and any(item["id"] == d.pk for item in r.json()["results"])
 
@@ -192,6 +216,29 @@ MATRIX = {
     ),
     "api:job": Row("edit", lambda c, a, d, j: a.get(f"/api/v1/jobs/{j}/"), _status(200)),
     "api:job-cancel": Row("edit", lambda c, a, d, j: a.post(f"/api/v1/jobs/{j}/cancel/"), _status(200)),
+    "catalogue:history": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/historique/"), _status(200)),
+    # Without a file an entitled caller is sent back to the editor's documents; others learn nothing.
+    "catalogue:attachment_add": Row(
+        "edit",
+        lambda c, a, d, j: c.post(f"/donnees/{d.pk}/documents/"),
+        _redirects_to("/donnees/{d.pk}/modifier/#documents"),
+    ),
+    "catalogue:attachment": Row(
+        "read", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/documents/{_with_attachment(d)}/"), _status(200)
+    ),
+    "catalogue:attachment_remove": Row(
+        "edit",
+        lambda c, a, d, j: c.post(f"/donnees/{d.pk}/documents/999999/retirer/"),
+        _redirects_to("/donnees/{d.pk}/modifier/#documents"),
+    ),
+    "catalogue:thumbnail": Row(
+        "read", lambda c, a, d, j: c.get(f"/donnees/{_with_thumbnail(d).pk}/vignette.png"), _status(200)
+    ),
+    "catalogue:thumbnail_generate": Row(
+        "edit",
+        lambda c, a, d, j: c.post(f"/donnees/{d.pk}/vignette/"),
+        _redirects_to("/donnees/{d.pk}/modifier/#documents"),
+    ),
 }
 
 # URLs that serve no dataset: their rows are in PLATFORM_MATRIX below, or, for owner-only and public
@@ -329,6 +376,10 @@ PLATFORM_MATRIX = {
         "/donnees/importer-fiche/",
         {**ADMIN_ONLY, "producer_a": 200, "producer_b": 200},
     ),
+    "catalogue:record_create": ("/donnees/nouvelle-fiche/", {**ADMIN_ONLY, "producer_a": 200, "producer_b": 200}),
+    # Thesaurus suggestions: free keywords only from the records the caller may see (test_editor).
+    "catalogue:keywords": ("/donnees/mots-cles/?thesaurus=gemet", {role: 200 for role in ROLES}),
+    "api:dataset-records": ("/api/v1/datasets/records/", {**SIGNED_IN, "anonymous": 401}),
     "api:dataset-iso19139-import": ("/api/v1/datasets/iso19139/", {**SIGNED_IN, "anonymous": 401}),
     **{
         f"api:{name}": (path, {**ADMIN_ONLY, "anonymous": 401})
@@ -345,7 +396,12 @@ PLATFORM_MATRIX = {
     },
 }
 # Members endpoints and the ISO 19139 import only take POST/DELETE: GET answers 405 to those who get that far.
-METHOD_NOT_ALLOWED = {"api:organisation-members", "api:organisation-member", "api:dataset-iso19139-import"}
+METHOD_NOT_ALLOWED = {
+    "api:organisation-members",
+    "api:organisation-member",
+    "api:dataset-iso19139-import",
+    "api:dataset-records",
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
