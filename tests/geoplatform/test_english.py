@@ -48,8 +48,8 @@ PAGES = {
         ],
     ),
     "/donnees/": (
-        ["Datasets", "Search by title", "0 datasets", "No datasets."],
-        ["Jeux de données", "Rechercher par titre", "Aucun jeu de données."],
+        ["Search datasets", "Search words", "Sort by", "0 datasets", "No datasets."],
+        ["Rechercher des jeux de données", "Mots recherchés", "Trier par", "Aucun jeu de données."],
     ),
     "/comptes/login/": (
         ["Log in", "Sign up", "Data catalogue"],
