@@ -184,7 +184,11 @@ def test_metadata_only_record_created_through_the_api(producer_a, member_a, orga
     api = token_client(producer_a)
     response = api.post(
         "/api/v1/datasets/records/",
-        {"title": "Service WMS du PLU", "resource_type": "service", **{k: COMPLETE[k] for k in ("abstract", "keywords")}},
+        {
+            "title": "Service WMS du PLU",
+            "resource_type": "service",
+            **{k: COMPLETE[k] for k in ("abstract", "keywords")},
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
