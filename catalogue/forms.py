@@ -11,20 +11,6 @@ from . import editor, sharing
 from .models import Contact, Dataset, Grant, Keyword, ResponsibleParty
 
 
-class DatasetForm(forms.ModelForm):
-    """What a producer describes by hand; the rest is read from the data."""
-
-    class Meta:
-        model = Dataset
-        fields = ["title", "abstract", "domains"]
-        widgets = {
-            "title": forms.TextInput(attrs={"class": "form-control"}),
-            "abstract": forms.Textarea(attrs={"class": "form-control", "rows": 5}),
-            "domains": forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
-        }
-        help_texts = {"domains": _("Les administrateurs d'un domaine gèrent les jeux de données qui y sont classés.")}
-
-
 class SharingPresetForm(forms.Form):
     """The sharing mode of a dataset, and whether each person only sees their own territory."""
 
@@ -335,7 +321,8 @@ class RecordForm(forms.ModelForm):
         self.missing_fields = {self.REQUIREMENT_FIELDS.get(name) for name in missing} & set(self.fields)
         for name in self.missing_fields:
             self.fields[name].inspire_missing = True  # the template flags the field
-            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_missing"
+            helptext = f" id_{name}_helptext" if self.fields[name].help_text else ""
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_missing{helptext}"
 
     def sections(self) -> list[tuple[str, str, list]]:
         """The fieldsets of this mode, each with its bound fields."""
