@@ -92,15 +92,15 @@ class Criteria:
     page: int = 1
     problems: tuple[SearchProblem, ...] = ()
 
-    def sort_choices(self) -> list[tuple[str, str]]:
-        """Relevance is offered only when there are words to be relevant to."""
-        return [(value, str(label)) for value, label in SORTS.items() if value != "relevance" or self.text]
+    @property
+    def chosen_sort(self) -> str:
+        """The sort asked for; relevance by default, so that a new search from the page ranks its words."""
+        return self.sort if self.sort in SORTS else "relevance"
 
     @property
     def effective_sort(self) -> str:
-        if self.sort in SORTS and (self.sort != "relevance" or self.text):
-            return self.sort
-        return "relevance" if self.text else "updated"
+        """The order applied: relevance without words to rank means the latest updated first."""
+        return "updated" if self.chosen_sort == "relevance" and not self.text else self.chosen_sort
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,12 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
     result = search.search(request.user, search.criteria_from(request.GET))
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"result": result, "base_query": params.urlencode(), "map": search.map_settings(request.user)}
+    context = {
+        "result": result,
+        "base_query": params.urlencode(),
+        "sorts": search.SORTS.items(),
+        "map": search.map_settings(request.user),
+    }
     return render(request, "catalogue/dataset_list.html", context)
 
 

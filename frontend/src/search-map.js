@@ -1,4 +1,4 @@
-// Spatial filter of the catalogue search page.
+// Spatial filter and live facets of the catalogue search page.
 //
 // <div data-search-map data-bbox-input="bbox" data-extent="minx,miny,maxx,maxy"
 //      data-base-maps='[{"type": "xyz"|"wms", "url", "layers"}]' data-wms-url data-wms-layers>
@@ -123,7 +123,17 @@ function initSearchMap(el) {
   document.addEventListener('htmx:afterSettle', sync);
 }
 
+// Ticking a facet or choosing a sort refreshes the results at once (without JS, the form's buttons do it).
+function initSearchForm(form) {
+  if (form.gpSearchForm) return;
+  form.gpSearchForm = true;
+  form.addEventListener('change', (event) => {
+    if (event.target.matches('input[type=checkbox], select')) form.requestSubmit();
+  });
+}
+
 export function initSearchMaps(root = document) {
+  root.querySelectorAll('form[data-search-form]').forEach(initSearchForm);
   root.querySelectorAll('[data-search-map]').forEach((el) => {
     try {
       initSearchMap(el);
