@@ -50,6 +50,7 @@ class DatasetSerializer(api_records.RecordSerializerMixin, serializers.ModelSeri
             *api_records.RECORD_FIELDS,
         ]
         read_only_fields = [f for f in fields if f not in {"title", "abstract", "domains", *api_records.WRITABLE}]
+        list_serializer_class = api_records.RecordListSerializer
 
     def get_links(self, dataset: Dataset) -> dict[str, str]:
         request = self.context.get("request")

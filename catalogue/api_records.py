@@ -5,6 +5,8 @@
 """
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.db.models.manager import BaseManager
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
@@ -124,6 +126,15 @@ class MissingSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
+class RecordListSerializer(serializers.ListSerializer):
+    """A page of records with their organisation, domains, keywords, contacts and links fetched once per page."""
+
+    def to_representation(self, data) -> list:
+        items = list(data.all() if isinstance(data, BaseManager) else data)
+        prefetch_related_objects(items, "organisation", "domains", "keywords", "parties__contact", "extra_links")
+        return super().to_representation(items)
+
+
 class RecordSerializerMixin(serializers.Serializer):
     """The description fields of a record, read and written as JSON (mixed into DatasetSerializer)."""
 
@@ -136,7 +147,7 @@ class RecordSerializerMixin(serializers.Serializer):
     def _missing(self, dataset: Dataset) -> list[records.Requirement]:
         cache = self.__dict__.setdefault("_missing_by_pk", {})  # both fields below from one computation
         if dataset.pk not in cache:
-            cache[dataset.pk] = records.missing(dataset)
+            cache[dataset.pk] = records.missing(dataset, list(dataset.keywords.all()))
         return cache[dataset.pk]
 
     def get_completeness(self, dataset: Dataset) -> int:

@@ -206,3 +206,24 @@ def test_metadata_only_record_created_through_the_api(producer_a, member_a, orga
     assert token_client(member_a).post("/api/v1/datasets/records/", {"title": "X"}, format="json").status_code == 403
     assert api_client.post("/api/v1/datasets/records/", {"title": "X"}, format="json").status_code == 401
     assert not Dataset.objects.filter(title="X").exists()
+
+
+def test_a_page_of_records_does_not_cost_queries_per_keyword_or_contact(producer_a, organisations):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = token_client(producer_a)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/v1/datasets/").status_code == 200
+        return len(captured)
+
+    api.post("/api/v1/datasets/records/", {"title": "Fiche 0", **COMPLETE}, format="json")
+    one = queries_for_list()
+    for n in range(1, 11):
+        api.post("/api/v1/datasets/records/", {"title": f"Fiche {n}", **COMPLETE}, format="json")
+    eleven = queries_for_list()
+    assert Dataset.objects.count() == 11
+    # Keywords, contacts and links come in one query each for the page: at most one more query per record.
+    assert eleven - one <= 10
