@@ -5,11 +5,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from geoplatform import audit, rights
 from geoplatform.api import error_response
@@ -175,10 +177,24 @@ class DatasetViewSet(
         criteria = search.criteria_from(request.query_params)
         if criteria.problems:
             return error_response(criteria.problems[0].code, criteria.problems[0].message)
-        records = search.ordered(request.user, criteria, leave_out=("iso_xml", "search_vector"))
-        response = self.get_paginated_response(self.get_serializer(self.paginate_queryset(records), many=True).data)
-        response.data["facets"] = [asdict(facet) for facet in search.facet_counts(request.user, criteria)[1]]
-        return response
+        size = self.paginator.page_size
+        result = search.search(request.user, criteria, page_size=size, leave_out=("iso_xml", "search_vector"))
+        page = result.page
+        if criteria.page > page.num_pages:
+            raise NotFound(_("Page invalide."))
+        url = request.build_absolute_uri()
+        previous = (
+            remove_query_param(url, "page") if page.number == 2 else replace_query_param(url, "page", page.number - 1)
+        )
+        return Response(
+            {
+                "count": result.total,
+                "next": replace_query_param(url, "page", page.number + 1) if page.has_next else None,
+                "previous": previous if page.has_previous else None,
+                "results": self.get_serializer(page.items, many=True).data,
+                "facets": [asdict(facet) for facet in result.facets],
+            }
+        )
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         """Write the record's description; each save is a revision (source "api") and an audit event."""

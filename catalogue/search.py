@@ -125,10 +125,11 @@ class ResultPage:
     items: list[Dataset]
     number: int
     total: int
+    size: int = PAGE_SIZE
 
     @property
     def num_pages(self) -> int:
-        return max(1, math.ceil(self.total / PAGE_SIZE))
+        return max(1, math.ceil(self.total / self.size))
 
     @property
     def has_previous(self) -> bool:
@@ -265,21 +266,18 @@ def _matching(user: User | AnonymousUser, criteria: Criteria, skip_facet: str = 
     return records
 
 
-def ordered(user: User | AnonymousUser, criteria: Criteria, leave_out: tuple[str, ...] = _HEAVY) -> QuerySet:
-    """The matching records in the asked order, with their organisation: what the page and the API list.
-
-    `leave_out` names the columns the caller does not show, so that sorting the matching rows stays in memory.
-    """
-    records = _matching(user, criteria).select_related("organisation").defer(*leave_out)
+def _sort_keys(user: User | AnonymousUser, criteria: Criteria) -> tuple[QuerySet, str]:
+    """The matching records with their sort keys (k1, k2), and the ORDER BY that uses them."""
+    records = _matching(user, criteria)
     sort = criteria.effective_sort
     if sort == "relevance":
         rank = SearchRank(F("search_vector"), _text_query(criteria.text), cover_density=True)
-        return records.annotate(rank=rank).order_by("-rank", "-updated_at", "pk")
+        return records.annotate(k1=rank, k2=F("updated_at")), "k1 DESC, k2 DESC, id"
     if sort == "title":
-        return records.order_by(Collate("title", "fr-x-icu"), "pk")
+        return records.annotate(k1=Collate("title", "fr-x-icu"), k2=F("pk")), "k1, id"
     if sort == "published":
-        return records.order_by(F("published_at").desc(nulls_last=True), "-updated_at", "pk")
-    return records.order_by("-updated_at", "pk")
+        return records.annotate(k1=F("published_at"), k2=F("updated_at")), "k1 DESC NULLS LAST, k2 DESC, id"
+    return records.annotate(k1=F("updated_at"), k2=F("pk")), "k1 DESC, id"
 
 
 def _term_counts(records: QuerySet) -> Counter:
@@ -294,13 +292,33 @@ def _term_counts(records: QuerySet) -> Counter:
         return Counter(dict(cursor.fetchall()))
 
 
-def facet_counts(user: User | AnonymousUser, criteria: Criteria) -> tuple[int, list[Facet]]:
-    """The number of matching records and each facet's values with counts.
-
-    A facet with a selection is counted without its own filter (one more query each), so its other values keep
-    the count they would add: OR within a facet.
+def _counts_and_page(user: User | AnonymousUser, criteria: Criteria, page_size: int) -> tuple[Counter, list[int]]:
+    """Facet term counts (the total under `_TOTAL_TERM`) and the ids of the asked page (the last one if it is past
+    the end), reading the matching rows once: at 100,000 records that read is most of a search's time."""
+    keyed, order = _sort_keys(user, criteria)
+    inner, params = keyed.order_by().values("id", "facet_terms", "k1", "k2").query.sql_with_params()
+    query = f"""
+        WITH m AS MATERIALIZED ({inner})
+        SELECT t, count(*), NULL::bigint[] FROM (
+            SELECT unnest(array_append(m.facet_terms, %s::varchar)) AS t FROM m
+        ) AS u GROUP BY t
+        UNION ALL
+        SELECT NULL, NULL, (SELECT array_agg(p.id ORDER BY {order}) FROM (
+            SELECT * FROM m ORDER BY {order} LIMIT %s
+            OFFSET (LEAST(%s, GREATEST(CEIL((SELECT count(*) FROM m) / %s::numeric), 1)) - 1) * %s
+        ) AS p)
     """
-    counts = _term_counts(_matching(user, criteria))
+    with connection.cursor() as cursor:
+        cursor.execute(query, (*params, _TOTAL_TERM, page_size, criteria.page, page_size, page_size))
+        rows = cursor.fetchall()
+    counts = Counter({term: n for term, n, _ids in rows if term is not None})
+    ids = next((ids for term, _n, ids in rows if term is None), None) or []
+    return counts, ids
+
+
+def _facets(user: User | AnonymousUser, criteria: Criteria, counts: Counter) -> list[Facet]:
+    """Each facet's values with counts. A facet with a selection is counted without its own filter (one more
+    query each), so its other values keep the count they would add: OR within a facet."""
     per_facet = {name: _term_counts(_matching(user, criteria, skip_facet=name)) for name in criteria.selected}
     labels = _Labels(counts, *per_facet.values())
     facets = []
@@ -317,7 +335,7 @@ def facet_counts(user: User | AnonymousUser, criteria: Criteria) -> tuple[int, l
         shown = [e for i, e in enumerate(entries) if i < MAX_VALUES or e.selected]
         if shown:
             facets.append(Facet(name, str(label), shown))
-    return counts[_TOTAL_TERM], facets
+    return facets
 
 
 class _Labels:
@@ -347,14 +365,18 @@ class _Labels:
         return self.labels.get((prefix, value), value.upper() if prefix == "format" else value)
 
 
-def search(user: User | AnonymousUser, criteria: Criteria) -> SearchResult:
-    """One page of results, the total and the facets, all counted over what `user` may see."""
-    total, facets = facet_counts(user, criteria)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    number = min(criteria.page, pages)
-    start = (number - 1) * PAGE_SIZE
-    items = list(ordered(user, criteria)[start : start + PAGE_SIZE]) if total else []
-    return SearchResult(criteria, ResultPage(items, number, total), facets)
+def search(
+    user: User | AnonymousUser, criteria: Criteria, page_size: int = PAGE_SIZE, leave_out: tuple[str, ...] = _HEAVY
+) -> SearchResult:
+    """One page of results (without the `leave_out` columns), the total and the facets, all counted over what
+    `user` may see."""
+    counts, ids = _counts_and_page(user, criteria, page_size)
+    total = counts[_TOTAL_TERM]
+    number = min(criteria.page, max(1, math.ceil(total / page_size)))
+    rows = Dataset.objects.filter(pk__in=ids).select_related("organisation").defer(*leave_out)
+    by_id = {dataset.pk: dataset for dataset in rows}
+    items = [by_id[pk] for pk in ids if pk in by_id]
+    return SearchResult(criteria, ResultPage(items, number, total, page_size), _facets(user, criteria, counts))
 
 
 def map_settings(user: User | AnonymousUser) -> dict:

@@ -227,3 +227,16 @@ def test_api_uses_the_same_engine(api_client, organisations, producer_a):
 
     refused = api_client.get("/api/v1/datasets/", {"bbox": "nord"})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_bbox"
+
+
+def test_api_pages_keep_the_rest_framework_shape(api_client, organisations):
+    for number in range(55):
+        record(organisations["a"], f"Plan {number:02d}")
+
+    first = api_client.get("/api/v1/datasets/", {"sort": "title"}).json()
+    assert first["count"] == 55 and len(first["results"]) == 50 and first["previous"] is None
+    assert "page=2" in first["next"] and "sort=title" in first["next"]
+    second = api_client.get(first["next"]).json()
+    assert [item["title"] for item in second["results"]] == [f"Plan {n}" for n in range(50, 55)]
+    assert second["next"] is None and "page=" not in second["previous"]
+    assert api_client.get("/api/v1/datasets/", {"page": 3}).status_code == 404
