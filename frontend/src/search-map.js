@@ -69,9 +69,16 @@ function initSearchMap(el) {
     stroke: new Stroke({ color: '#0b5cad', width: 2 }),
     fill: new Fill({ color: 'rgba(11, 92, 173, 0.12)' }),
   });
+  // The extents of the listed records, for orientation.
+  const found = new VectorSource();
+  const foundStyle = new Style({ stroke: new Stroke({ color: 'rgba(90, 90, 90, 0.7)', width: 1 }) });
   const map = new Map({
     target: el,
-    layers: [...baseLayers(el), new VectorLayer({ source: boxes, style })],
+    layers: [
+      ...baseLayers(el),
+      new VectorLayer({ source: found, style: foundStyle }),
+      new VectorLayer({ source: boxes, style }),
+    ],
     interactions: defaultInteractions({ shiftDragZoom: false }),
     view: new View({ projection: 'EPSG:3857', center: [0, 0], zoom: 2 }),
   });
@@ -115,6 +122,13 @@ function initSearchMap(el) {
   // The extent the server searched with: typed, drawn, or a commune's.
   const sync = () => {
     const results = document.getElementById('gp-results');
+    found.clear();
+    if (results) {
+      results.querySelectorAll('[data-bbox]').forEach((item) => {
+        const bbox = parseExtent(item.dataset.bbox);
+        if (bbox) found.addFeature(new Feature(fromExtent(transformExtent(bbox, 'EPSG:4326', 'EPSG:3857'))));
+      });
+    }
     const extent = results && parseExtent(results.dataset.searchExtent);
     show(extent, Boolean(extent) && el.dataset.drawn !== '1');
     delete el.dataset.drawn;
