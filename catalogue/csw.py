@@ -25,7 +25,7 @@ from geoplatform.models import PlatformSettings
 
 from .models import Dataset
 
-VENV = settings.BASE_DIR / ".venv-pycsw"
+VENV = settings.PYCSW_VENV
 TABLE = "csw_records"
 MAPPINGS_MODULE = "catalogue.pycsw_mappings"
 # pycsw's capabilities list a language it knows by its ISO 639-1 code; it then full-text searches in 'french',

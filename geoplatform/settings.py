@@ -190,6 +190,8 @@ CSW_PORT = int(env("GP_CSW_PORT", "8001") or 8001)
 CSW_URL = env("GP_CSW_URL", f"http://127.0.0.1:{CSW_PORT}/")
 CSW_MAX_RECORDS = int(env("GP_CSW_MAX_RECORDS", "100") or 100)
 CSW_TIMEOUT = float(env("GP_CSW_TIMEOUT", "30") or 30)
+# Its virtualenv (scripts/install.sh builds .venv-pycsw; the Docker image has /opt/venv-pycsw).
+PYCSW_VENV = Path(env("GP_PYCSW_VENV") or BASE_DIR / ".venv-pycsw")
 
 # --- Accounts (django-allauth) ---
 SITE_ID = 1
