@@ -108,7 +108,10 @@ class Dataset(models.Model):
         ARTICLE_13_1_D = "INSPIRE_Directive_Article13_1d", _("confidentialité commerciale ou industrielle (13.1.d)")
         ARTICLE_13_1_E = "INSPIRE_Directive_Article13_1e", _("droits de propriété intellectuelle (13.1.e)")
         ARTICLE_13_1_F = "INSPIRE_Directive_Article13_1f", _("confidentialité des données personnelles (13.1.f)")
-        ARTICLE_13_1_G = "INSPIRE_Directive_Article13_1g", _("protection des personnes ayant fourni l'information (13.1.g)")
+        ARTICLE_13_1_G = (
+            "INSPIRE_Directive_Article13_1g",
+            _("protection des personnes ayant fourni l'information (13.1.g)"),
+        )
         ARTICLE_13_1_H = "INSPIRE_Directive_Article13_1h", _("protection de l'environnement (13.1.h)")
 
     class Conformity(models.TextChoices):  # INSPIRE degree of conformity

@@ -119,3 +119,13 @@ def entries() -> list[tuple[str, str, str, str, str]]:
     rows += [("iso_topic", code, fr, en, "") for code, fr, en in ISO_TOPIC_CATEGORIES]
     rows += [("gemet", code, fr, en, "") for code, fr, en in GEMET_CONCEPTS]
     return rows
+
+
+def load(keyword_model=None) -> None:
+    """Create or update every thesaurus keyword (idempotent); the migration passes its historical model."""
+    if keyword_model is None:
+        from .models import Keyword as keyword_model
+    for thesaurus, code, label, label_en, uri in entries():
+        keyword_model.objects.update_or_create(
+            thesaurus=thesaurus, code=code, defaults={"label": label, "label_en": label_en, "uri": uri}
+        )

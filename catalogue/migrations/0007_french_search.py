@@ -4,11 +4,7 @@ from catalogue import thesauri
 
 
 def _load_thesauri(apps, schema_editor):
-    Keyword = apps.get_model("catalogue", "Keyword")
-    for thesaurus, code, label, label_en, uri in thesauri.entries():
-        Keyword.objects.update_or_create(
-            thesaurus=thesaurus, code=code, defaults={"label": label, "label_en": label_en, "uri": uri}
-        )
+    thesauri.load(apps.get_model("catalogue", "Keyword"))
 
 
 def _unload_thesauri(apps, schema_editor):

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.utils.html import escape
 
-from catalogue import records
+from catalogue import records, thesauri
 from catalogue.models import Contact, Dataset, Keyword, RecordRevision
 from geoplatform.models import AuditEvent
 from tests.conftest import import_now
@@ -14,19 +14,9 @@ from tests.sample_data import shapefile_zip
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def load_thesauri() -> None:
-    """The thesauri migration 0007 loads; transactional tests flush them between tests."""
-    from catalogue import thesauri
-
-    for thesaurus, code, label, label_en, uri in thesauri.entries():
-        Keyword.objects.get_or_create(
-            thesaurus=thesaurus, code=code, defaults={"label": label, "label_en": label_en, "uri": uri}
-        )
-
-
 @pytest.fixture(autouse=True)
 def _thesauri(db):
-    load_thesauri()
+    thesauri.load()  # what migration 0007 loads; transactional tests flush it between tests
 
 
 @pytest.fixture

@@ -53,12 +53,8 @@ def texts(root: etree._Element, path: str) -> list[str]:
 @pytest.fixture
 def keywords(db) -> dict[str, Keyword]:
     """The thesauri as migration 0007 loads them (transactional tests flush data migrations away)."""
-    rows = {}
-    for thesaurus, code, label, label_en, uri in thesauri.entries():
-        rows[code], _ = Keyword.objects.update_or_create(
-            thesaurus=thesaurus, code=code, defaults={"label": label, "label_en": label_en, "uri": uri}
-        )
-    return rows
+    thesauri.load()
+    return {keyword.code: keyword for keyword in Keyword.objects.exclude(thesaurus=Keyword.Thesaurus.FREE)}
 
 
 def full_record(organisation, keywords: dict[str, Keyword], **fields) -> Dataset:

@@ -2,9 +2,9 @@
 
 import pytest
 
+from catalogue import thesauri
 from catalogue.models import Contact, Dataset, RecordRevision
 from geoplatform.models import AuditEvent
-from tests.catalogue.test_editor import load_thesauri
 from tests.conftest import import_now, token_client
 from tests.sample_data import shapefile_zip
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _thesauri(db):
-    load_thesauri()
+    thesauri.load()
 
 
 @pytest.fixture

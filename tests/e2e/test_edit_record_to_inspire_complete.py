@@ -12,9 +12,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _thesauri(db):
-    from tests.catalogue.test_editor import load_thesauri
+    from catalogue import thesauri
 
-    load_thesauri()
+    thesauri.load()
 
 
 def test_edit_record_to_inspire_complete_and_find_it(page, imported_dataset, screenshots):

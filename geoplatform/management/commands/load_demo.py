@@ -10,6 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from catalogue import thesauri
 from catalogue.models import Contact, Dataset, Keyword, ResponsibleParty
 from catalogue.services import publish
 from geoplatform.models import Membership, Organisation, PlatformSettings, User
@@ -142,6 +143,7 @@ class Command(BaseCommand):
             if public:
                 publish(job.dataset)
             self.stdout.write(f"dataset {title!r} loaded ({job.report.get('features', 'raster')})")
+        thesauri.load()  # reference data; a flushed database (tests) no longer has what the migration loaded
         for _filename, title, org_slug, _public in DATASETS:
             self._describe(Dataset.objects.get(title=title, organisation=organisations[org_slug]))
         communes = Dataset.objects.get(title=DATASETS[0][1], organisation=organisations[DATASETS[0][2]])
