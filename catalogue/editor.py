@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from geoplatform import audit, rights
 from geoplatform.models import Organisation, User
 
+from . import records
 from .models import Attachment, Contact, Dataset, DatasetLink, Keyword, RecordRevision, ResponsibleParty
 
 # Record fields a revision follows (besides keywords, contacts, links and domains).
@@ -299,6 +300,7 @@ def set_links(dataset: Dataset, links: Iterable[dict[str, str]]) -> None:
         return
     dataset.extra_links.all().delete()
     DatasetLink.objects.bulk_create([DatasetLink(dataset=dataset, **link) for link in wanted])
+    records.refresh([dataset.pk])  # bulk_create sends no signal; the ISO document (CSW links) lists them
 
 
 # --- Metadata-only records ---------------------------------------------------------------------------------------
@@ -481,14 +483,6 @@ def generate_thumbnail(dataset: Dataset) -> bool:
     if old and old != dataset.thumbnail.name:
         dataset.thumbnail.storage.delete(old)
     return True
-
-
-def may_see_thumbnail(user: User, dataset: Dataset) -> bool:
-    """A thumbnail shows all the data: for a record restricted to territories, only to those who see all of it."""
-    if not dataset.territory_restricted:
-        return True
-    decision = rights.decide(user, rights.Action.VIEW_DATA, dataset)
-    return decision.allowed and not decision.restricted
 
 
 # --- Saving ------------------------------------------------------------------------------------------------------

@@ -6,9 +6,13 @@ documents are hostile until proven otherwise: no DTD, no entity, no network, no 
 """
 
 import datetime
+import math
 import uuid as uuid_module
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -19,7 +23,7 @@ from lxml import etree
 
 from geoplatform import rights
 
-from . import thesauri
+from . import records, thesauri
 from .models import Contact, Dataset, DatasetLink, Keyword, RecordRevision, ResponsibleParty
 
 NS = {
@@ -43,18 +47,6 @@ ACCESS_URI = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicA
 INSPIRE_THEMES_THESAURUS_URI = "http://www.eionet.europa.eu/gemet/inspire_themes"
 GEMET_THESAURUS_URI = "http://www.eionet.europa.eu/gemet/"
 SERVICE_CLASSIFICATION_CITATION = ("ISO 19119:2005/Amd 1:2008", "2008-07-15")
-LICENCES = {
-    Dataset.Licence.LO_2: (
-        "Licence Ouverte / Open Licence version 2.0",
-        "https://www.etalab.gouv.fr/licence-ouverte-open-licence",
-    ),
-    Dataset.Licence.ODBL: ("Open Database License (ODbL) 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
-    Dataset.Licence.CC_BY: (
-        "Creative Commons Attribution 4.0 (CC BY 4.0)",
-        "https://creativecommons.org/licenses/by/4.0/",
-    ),
-    Dataset.Licence.CC0: ("Creative Commons Zero 1.0 (CC0 1.0)", "https://creativecommons.org/publicdomain/zero/1.0/"),
-}
 VIEW_PROTOCOLS = ("OGC:WMS", "OGC:WMTS", "OGC:WMS-C", "OGC:TMS")
 DOWNLOAD_PROTOCOLS = ("OGC:WFS", "OGC:WCS", "OGC:API-Features", "INSPIRE Atom", "ATOM")
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -274,8 +266,8 @@ def _constraints(parent: etree._Element, name: str, dataset: Dataset) -> None:
     if dataset.use_constraints:
         _string(use, "gmd:useLimitation", dataset.use_constraints)
     _code(use, "gmd:useConstraints", "MD_RestrictionCode", "otherRestrictions")
-    if dataset.licence in LICENCES:
-        title, href = LICENCES[dataset.licence]
+    if dataset.licence in thesauri.LICENCES:
+        href, title = thesauri.LICENCES[dataset.licence]
         _string(use, "gmd:otherConstraints", title, href)
     else:
         other = dataset.licence_other.strip()
@@ -370,8 +362,8 @@ def _build(dataset: Dataset) -> etree._Element:
         )
     maintenance = _el(_el(identification, "gmd:resourceMaintenance"), "gmd:MD_MaintenanceInformation")
     _code(maintenance, "gmd:maintenanceAndUpdateFrequency", "MD_MaintenanceFrequencyCode", dataset.update_frequency)
-    # A thumbnail shows all the data: none in the (public) document of a record restricted to territories.
-    if dataset.thumbnail and not dataset.territory_restricted:
+    # The document is public (CSW): it links the thumbnail only when anyone may see the data it pictures.
+    if dataset.thumbnail and records.may_see_thumbnail(AnonymousUser(), dataset):
         graphic = _el(_el(identification, "gmd:graphicOverview"), "gmd:MD_BrowseGraphic")
         _string(graphic, "gmd:fileName", _absolute(reverse("catalogue:thumbnail", args=[dataset.pk])))
         _string(graphic, "gmd:fileDescription", _("Vignette"))
@@ -553,9 +545,23 @@ def _day(text: str | None) -> datetime.date | None:
 
 def _number(text: str | None) -> float | None:
     try:
-        return float((text or "").strip().replace(",", "."))
+        number = float((text or "").strip().replace(",", "."))
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
+
+
+_WEB_URL = URLValidator(schemes=["http", "https", "ftp"])
+
+
+def _web_url(text: str | None, length: int) -> str:
+    """A link from a foreign document, kept only if it is a web address (never javascript: or data:)."""
+    url = (text or "").strip()
+    try:
+        _WEB_URL(url)
+    except ValidationError:
+        return ""
+    return url if len(url) <= length else ""
 
 
 def _party_values(node: etree._Element, for_metadata: bool) -> dict:
@@ -575,7 +581,7 @@ def _party_values(node: etree._Element, for_metadata: bool) -> dict:
         "city": _value(address, "gmd:city")[:100],
         "postal_code": _value(address, "gmd:postalCode")[:20],
         "country": _value(address, "gmd:country")[:100],
-        "url": (linkage[0].text or "").strip()[:200] if linkage else "",
+        "url": _web_url(linkage[0].text, 200) if linkage else "",
         "role": role if role in ResponsibleParty.Role.values else ResponsibleParty.Role.POINT_OF_CONTACT,
         "for_metadata": for_metadata,
     }
@@ -636,7 +642,7 @@ def _extent_values(identification: etree._Element) -> dict:
             _number(box.findtext(f"gmd:{side}/gco:Decimal", namespaces=NS))
             for side in ("westBoundLongitude", "southBoundLatitude", "eastBoundLongitude", "northBoundLatitude")
         ]
-        if None not in sides:
+        if None not in sides and -180 <= sides[0] <= sides[2] <= 180 and -90 <= sides[1] <= sides[3] <= 90:
             boxes.append(sides)
     if boxes:
         values["bbox_wgs84"] = [
@@ -734,7 +740,7 @@ def parse(xml: bytes) -> dict:
         values["srid"] = int(srid)
     values["links"] = [
         {
-            "url": (resource.findtext("gmd:linkage/gmd:URL", namespaces=NS) or "").strip()[:1000],
+            "url": _web_url(resource.findtext("gmd:linkage/gmd:URL", namespaces=NS), 1000),
             "protocol": _value(resource, "gmd:protocol")[:100],
             "name": _value(resource, "gmd:name")[:255],
             "description": _value(resource, "gmd:description"),
@@ -888,6 +894,7 @@ def import_record(xml: bytes, *, user, organisation=None, dataset: Dataset | Non
                     for link in external
                 ]
             )
+            records.refresh([dataset.pk])  # bulk_create sends no signal; the stored document lists the links
         after = _snapshot(dataset)
         changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
         RecordRevision.objects.create(dataset=dataset, author=user, source="iso_import", changes=changes)

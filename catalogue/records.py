@@ -72,6 +72,12 @@ def refresh(ids: Iterable[int], with_xml: bool = True) -> None:
             Dataset.objects.filter(pk=dataset.pk).update(iso_xml=iso19139.export_string(dataset))
 
 
+def may_see_thumbnail(user, dataset: Dataset) -> bool:
+    """A thumbnail is a picture of all the data: only for those who may see all of it (not only the record)."""
+    decision = rights.decide(user, rights.Action.VIEW_DATA, dataset)
+    return decision.allowed and not decision.restricted
+
+
 @dataclass(frozen=True)
 class Requirement:
     """One element INSPIRE asks for: the editor field that gives it, and its label."""

@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def dataset_list(request: HttpRequest) -> HttpResponse:
-    result = search.search(request.user, search.criteria_from(request.GET))
+    result = search.search(request.user, search.criteria_from(request.GET, request.user))
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -60,7 +60,7 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": services.attribute_page(dataset, request.GET.get("page"), data) if may_view_data else None,
         "last_job": dataset.import_jobs.first() if rights.can(request.user, rights.Action.EDIT, dataset) else None,
         "record": editor.record_summary(dataset),
-        "show_thumbnail": bool(dataset.thumbnail) and editor.may_see_thumbnail(request.user, dataset),
+        "show_thumbnail": bool(dataset.thumbnail) and records.may_see_thumbnail(request.user, dataset),
     }
     if context["may_edit"]:
         context["completeness"] = records.completeness(dataset)
@@ -203,7 +203,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
 
 def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.VIEW_METADATA, pk=pk)
-    if not dataset.thumbnail or not editor.may_see_thumbnail(request.user, dataset):
+    if not dataset.thumbnail or not records.may_see_thumbnail(request.user, dataset):
         raise Http404
     response = FileResponse(dataset.thumbnail.open("rb"), content_type="image/png")
     response["Cache-Control"] = "private, max-age=300"

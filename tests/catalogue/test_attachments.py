@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from catalogue import editor
-from catalogue.models import Dataset
+from catalogue.models import Dataset, Grant
 from tests.conftest import import_now
 from tests.sample_data import shapefile_zip
 
@@ -130,6 +130,21 @@ def test_thumbnail_drawn_by_mapserver_for_an_imported_vector(client, producer_a,
     assert client.get(f"/media/{dataset.thumbnail.name}").status_code == 404
     Dataset.objects.filter(pk=dataset.pk).update(public=True)
     assert client.get(f"/donnees/{dataset.pk}/vignette.png").status_code == 200
+
+
+def test_thumbnail_needs_the_right_to_see_the_data_not_only_the_record(client, producer_a, dataset):
+    """A record shown to everyone whose data stay private: its thumbnail (a picture of the data) is not shown."""
+    assert editor.generate_thumbnail(dataset) is True
+    Grant.objects.create(dataset=dataset, action=Grant.Action.VIEW_METADATA, grantee=Grant.Grantee.ANYONE)
+    assert client.get(f"/donnees/{dataset.pk}/").status_code == 200
+    assert client.get(f"/donnees/{dataset.pk}/vignette.png").status_code == 404
+    assert "vignette.png" not in client.get(f"/donnees/{dataset.pk}/").content.decode()
+    dataset.refresh_from_db()
+    assert "vignette.png" not in dataset.iso_xml  # the public ISO document (CSW) does not link it either
+    Grant.objects.create(dataset=dataset, action=Grant.Action.VIEW_DATA, grantee=Grant.Grantee.ANYONE)
+    assert client.get(f"/donnees/{dataset.pk}/vignette.png").status_code == 200
+    dataset.refresh_from_db()
+    assert f"/donnees/{dataset.pk}/vignette.png" in dataset.iso_xml
 
 
 def test_thumbnail_button_runs_the_celery_task(client, producer_a, dataset, celery_worker):
