@@ -174,7 +174,7 @@ class DatasetViewSet(
     def list(self, request: Request) -> Response:
         """Search the catalogue with the search page's engine; results, `count` and `facets` hold only what the
         caller may see. Facet parameters repeat or take comma-separated values (OR within a facet, AND across)."""
-        criteria = search.criteria_from(request.query_params)
+        criteria = search.criteria_from(request.query_params, request.user)
         if criteria.problems:
             return error_response(criteria.problems[0].code, criteria.problems[0].message)
         size = self.paginator.page_size

@@ -153,7 +153,7 @@ class SearchResult:
         return self.page.total
 
 
-def criteria_from(params: Mapping) -> Criteria:
+def criteria_from(params: Mapping, user: User | AnonymousUser) -> Criteria:
     """Read the search parameters of a request (a QueryDict: facets may repeat, or be comma-separated)."""
     problems: list[SearchProblem] = []
     text = " ".join(str(params.get("q", "")).split())[:MAX_TEXT]
@@ -177,7 +177,7 @@ def criteria_from(params: Mapping) -> Criteria:
     commune_label = ""
     if commune and bbox is None:
         try:
-            commune_label, bbox = commune_extent(commune)
+            commune_label, bbox = commune_extent(commune, user)
         except SearchError as exc:
             problems.append(exc.problem)
     try:
@@ -209,10 +209,11 @@ def _parse_bbox(value: str) -> tuple[float, float, float, float] | None:
     return (minx, miny, maxx, maxy)
 
 
-def commune_extent(name_or_code: str) -> tuple[str, tuple[float, float, float, float]]:
+def commune_extent(name_or_code: str, user: User | AnonymousUser) -> tuple[str, tuple[float, float, float, float]]:
     """The WGS84 extent of a commune of the reference layer, found by INSEE code, "Name (code)" or name."""
     communes = PlatformSettings.load().communes_dataset
-    if communes is None or not communes.table_name:
+    # The lookup reads the layer's data: only for those who may see it, like the map's communes outline.
+    if communes is None or not communes.table_name or not rights.can(user, rights.Action.VIEW_DATA, communes):
         raise SearchError("no_communes", _("La recherche par commune n'est pas disponible sur cette plateforme."))
     match = _COMMUNE_CODE.search(name_or_code)
     code = (match.group(1) or match.group(2)).upper() if match else ""

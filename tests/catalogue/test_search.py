@@ -27,7 +27,7 @@ def record(organisation, title: str, **fields) -> Dataset:
 
 
 def find(user, query: str) -> search.SearchResult:
-    return search.search(user, search.criteria_from(QueryDict(query)))
+    return search.search(user, search.criteria_from(QueryDict(query), user))
 
 
 def titles(result: search.SearchResult) -> list[str]:
@@ -131,7 +131,7 @@ def test_box_filter(organisations):
 
     assert sorted(titles(find(ANONYMOUS, "bbox=1.8,47.8,2.0,48.0"))) == ["Orléans", "Région"]
     assert titles(find(ANONYMOUS, "bbox=-1,43,-0.5,44")) == []
-    refused = search.criteria_from(QueryDict("bbox=3,48,1,47"))
+    refused = search.criteria_from(QueryDict("bbox=3,48,1,47"), AnonymousUser())
     assert refused.bbox is None and refused.problems[0].code == "invalid_bbox"
 
 
@@ -148,7 +148,7 @@ def communes(organisations):
             "('45234', 'Orléans', ST_MakeEnvelope(612000, 6747000, 624000, 6758000, 2154)),"
             "('37261', 'Tours', ST_MakeEnvelope(520000, 6700000, 530000, 6708000, 2154))"
         )
-    layer = record(organisations["b"], "Communes", public=False, table_name=table, srid=2154, version=1)
+    layer = record(organisations["b"], "Communes", public=True, table_name=table, srid=2154, version=1)
     PlatformSettings.objects.update_or_create(pk=1, defaults={"communes_dataset": layer})
     return layer
 
@@ -161,8 +161,17 @@ def test_commune_filter(organisations, communes):
         result = find(ANONYMOUS, urlencode({"commune": typed}))
         assert titles(result) == ["Orléans centre"], typed
         assert result.criteria.commune_label == "Orléans (45234)"
-    unknown = search.criteria_from(QueryDict("commune=Paris"))
+    unknown = search.criteria_from(QueryDict("commune=Paris"), AnonymousUser())
     assert unknown.bbox is None and unknown.problems[0].code == "unknown_commune"
+
+
+def test_commune_filter_reads_the_layer_only_for_those_who_may_see_it(organisations, communes, producer_b):
+    """The lookup reads the communes' data: a private reference layer tells nothing to others."""
+    Dataset.objects.filter(pk=communes.pk).update(public=False)
+    refused = search.criteria_from(QueryDict("commune=Orléans"), AnonymousUser())
+    assert refused.bbox is None and refused.problems[0].code == "no_communes"
+    allowed = search.criteria_from(QueryDict("commune=Orléans"), producer_b)
+    assert allowed.commune_label == "Orléans (45234)" and not allowed.problems
 
 
 def test_sort(organisations):
