@@ -147,6 +147,32 @@ def test_a_foreign_record_is_understood(organisations, keywords, producer_a):  #
     assert RecordRevision.objects.filter(dataset=dataset, source="iso_import").count() == 1
 
 
+def test_hostile_links_and_impossible_numbers_are_dropped(organisations, keywords, producer_a):  # noqa: F811
+    """javascript: links would be stored XSS on the record page; NaN or out-of-range boxes break search and DCAT."""
+    distribution = (
+        "<gmd:distributionInfo><gmd:MD_Distribution><gmd:transferOptions><gmd:MD_DigitalTransferOptions>"
+        + "".join(
+            f"<gmd:onLine><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>{url}</gmd:URL></gmd:linkage>"
+            f"<gmd:name><gco:CharacterString>{name}</gco:CharacterString></gmd:name></gmd:CI_OnlineResource></gmd:onLine>"
+            for url, name in [
+                ("javascript:alert(1)", "piège"),
+                ("data:text/html,x", "piège 2"),
+                ("https://example.org/doc.pdf", "Notice"),
+            ]
+        )
+        + "</gmd:MD_DigitalTransferOptions></gmd:transferOptions></gmd:MD_Distribution></gmd:distributionInfo>"
+    )
+    document = (
+        foreign()
+        .decode()
+        .replace("<gco:Decimal>0.05</gco:Decimal>", "<gco:Decimal>NaN</gco:Decimal>")
+        .replace("<gmd:dataQualityInfo>", distribution + "<gmd:dataQualityInfo>")
+    )
+    dataset = iso19139.import_record(document.encode(), user=producer_a, organisation=organisations["a"])
+    assert [link.url for link in dataset.extra_links.all()] == ["https://example.org/doc.pdf"]
+    assert dataset.bbox_wgs84 is None
+
+
 def test_a_new_uuid_is_kept_and_a_known_one_updates_its_record(organisations, keywords, producer_a):  # noqa: F811
     identifier = str(uuid.uuid4())
     created = iso19139.import_record(foreign(identifier=identifier), user=producer_a, organisation=organisations["a"])
