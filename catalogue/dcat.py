@@ -59,12 +59,6 @@ PREFIXES = {
     "xsd": XSD,
 }
 
-LICENCES = {
-    Dataset.Licence.LO_2: ("https://www.etalab.gouv.fr/licence-ouverte-open-licence/", "Licence Ouverte 2.0"),
-    Dataset.Licence.ODBL: ("https://opendatacommons.org/licenses/odbl/1-0/", "Open Database License (ODbL) 1.0"),
-    Dataset.Licence.CC_BY: ("https://creativecommons.org/licenses/by/4.0/", "Creative Commons BY 4.0"),
-    Dataset.Licence.CC0: ("https://creativecommons.org/publicdomain/zero/1.0/", "Creative Commons CC0 1.0"),
-}
 # ISO MD_MaintenanceFrequencyCode -> EU frequency authority code (what GeoDCAT-AP maps them to).
 FREQUENCIES = {
     "continual": ("UPDATE_CONT", "mise à jour continue"),
@@ -317,8 +311,8 @@ class _Builder:
         return node
 
     def licence(self, dataset: Dataset) -> URIRef | BNode | None:
-        if dataset.licence in LICENCES:
-            uri, label = LICENCES[dataset.licence]
+        if dataset.licence in thesauri.LICENCES:
+            uri, label = thesauri.LICENCES[dataset.licence]
             node = URIRef(uri)
         else:
             label = dataset.licence_other.strip() or dataset.use_constraints.strip()

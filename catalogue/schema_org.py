@@ -4,7 +4,7 @@ import json
 
 from django.utils.safestring import SafeString, mark_safe
 
-from . import dcat
+from . import dcat, thesauri
 from .models import Dataset
 
 # What could end the <script> element or open a comment inside it, written as JSON escapes instead.
@@ -43,8 +43,8 @@ def dataset_json_ld(dataset: Dataset) -> dict:
     }
     if dataset.published_at:
         description["datePublished"] = dataset.published_at.isoformat()
-    if dataset.licence in dcat.LICENCES:
-        description["license"] = dcat.LICENCES[dataset.licence][0]
+    if dataset.licence in thesauri.LICENCES:
+        description["license"] = thesauri.LICENCES[dataset.licence][0]
     elif dataset.licence_other.strip():
         description["license"] = dataset.licence_other.strip()
     if dataset.bbox_wgs84:

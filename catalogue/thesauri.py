@@ -109,6 +109,18 @@ GEMET_CONCEPTS = [
 ]
 
 
+# Licence code (Dataset.Licence) -> (URI, title): what ISO 19139, DCAT-AP and schema.org documents name.
+LICENCES = {
+    "lo-2.0": (
+        "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+        "Licence Ouverte / Open Licence version 2.0",
+    ),
+    "odbl-1.0": ("https://opendatacommons.org/licenses/odbl/1-0/", "Open Database License (ODbL) 1.0"),
+    "cc-by-4.0": ("https://creativecommons.org/licenses/by/4.0/", "Creative Commons Attribution 4.0 (CC BY 4.0)"),
+    "cc0-1.0": ("https://creativecommons.org/publicdomain/zero/1.0/", "Creative Commons Zero 1.0 (CC0 1.0)"),
+}
+
+
 def inspire_theme_uri(code: str) -> str:
     return f"{INSPIRE_THEME_REGISTRY}/{code}"
 
