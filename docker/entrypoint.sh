@@ -56,5 +56,7 @@ if truthy "${GP_MIGRATE:-}"; then
     log "loading the demo accounts and region (GP_DEMO=1)"
     python /app/manage.py load_demo
   fi
+  # Records never indexed (after an upgrade): search, facets and the CSW repository read what this computes.
+  python /app/manage.py refresh_records
 fi
 exec "$@"
