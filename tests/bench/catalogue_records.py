@@ -27,7 +27,7 @@ REGION = (0.05, 46.35, 3.13, 48.94)
 
 
 def _literal_array(values: list[str]) -> sql.Composable:
-    return sql.SQL("ARRAY[{}]").format(sql.SQL(", ").join(sql.Literal(v) for v in values))
+    return sql.SQL("(ARRAY[{}])").format(sql.SQL(", ").join(sql.Literal(v) for v in values))
 
 
 def generate(total: int, template: Dataset, organisation_ids: list[int], seed: float = 0.42) -> None:
@@ -35,14 +35,16 @@ def generate(total: int, template: Dataset, organisation_ids: list[int], seed: f
     overrides = {
         "id": None,
         "uuid": sql.SQL("gen_random_uuid()"),
-        "title": sql.SQL("{s}[1 + (n * 7) % {ns}] || ' ' || {p}[1 + (n * 13) % {np}] || ' ' || (2000 + n % 26)").format(
+        "title": sql.SQL(
+            "{s}[1 + n % {ns}] || ' ' || {p}[1 + (n / {ns}) % {np}] || ' ' || (2000 + n / 240 % 26)"
+        ).format(
             s=_literal_array(SUBJECTS), ns=sql.Literal(len(SUBJECTS)), p=_literal_array(PLACES),
             np=sql.Literal(len(PLACES)),
         ),
         "abstract": sql.SQL(
             "'Inventaire n° ' || n || ' : ' || {s}[1 + (n * 11) % {ns}] || ', mis à jour chaque année.'"
         ).format(s=_literal_array(SUBJECTS), ns=sql.Literal(len(SUBJECTS))),
-        "organisation_id": sql.SQL("{o}[1 + n % {no}]").format(
+        "organisation_id": sql.SQL("({o}::bigint[])[1 + n % {no}]").format(
             o=sql.Literal(organisation_ids), no=sql.Literal(len(organisation_ids))
         ),
         "public": sql.SQL("random() < 0.8"),
@@ -72,24 +74,27 @@ def generate(total: int, template: Dataset, organisation_ids: list[int], seed: f
     themes = list(Keyword.objects.filter(thesaurus="inspire_theme").values_list("pk", flat=True))
     topics = list(Keyword.objects.filter(thesaurus="iso_topic").values_list("pk", flat=True))
     with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM catalogue_dataset")
+        last = cursor.fetchone()[0]
         cursor.execute("SELECT setseed(%s)", [seed])
         cursor.execute(insert.as_string(cursor.connection))
         for keywords in (themes, topics):
             cursor.execute(
                 """INSERT INTO catalogue_dataset_keywords (dataset_id, keyword_id)
-                SELECT id, (%s::bigint[])[1 + id %% %s] FROM catalogue_dataset WHERE id <> %s""",
-                [keywords, len(keywords), template.pk],
+                SELECT id, (%s::bigint[])[1 + id %% %s] FROM catalogue_dataset WHERE id > %s""",
+                [keywords, len(keywords), last],
             )
         # The copies' ISO documents: the template's, with their own identifier and title.
         cursor.execute(
             """UPDATE catalogue_dataset d SET iso_xml =
                  replace(replace(t.iso_xml, t.uuid::text, d.uuid::text), t.title, d.title)
-               FROM catalogue_dataset t WHERE t.id = %s AND d.id <> t.id""",
-            [template.pk],
+               FROM catalogue_dataset t WHERE t.id = %s AND d.id > %s""",
+            [template.pk, last],
         )
-    ids = list(Dataset.objects.exclude(pk=template.pk).order_by("pk").values_list("pk", flat=True))
+    ids = list(Dataset.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), 10_000):
         records.refresh(ids[start : start + 10_000], with_xml=False)
+    # The generation rewrote every row three times: compact the table as a catalogue grown by saves would be.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE catalogue_dataset")
-        cursor.execute("ANALYZE catalogue_dataset_keywords")
+        cursor.execute("VACUUM (FULL, ANALYZE) catalogue_dataset")
+        cursor.execute("VACUUM (ANALYZE) catalogue_dataset_keywords")
