@@ -25,7 +25,9 @@ def catalogue(organisations):
             f'INSERT INTO {settings.LAYERS_SCHEMA}."{table}" VALUES '
             "('37261', 'Tours', ST_MakeEnvelope(520000, 6700000, 530000, 6708000, 2154))"
         )
-    communes = Dataset.objects.create(title="Communes", organisation=organisations["b"], table_name=table, version=1)
+    communes = Dataset.objects.create(
+        title="Communes", organisation=organisations["b"], public=True, table_name=table, version=1
+    )
     PlatformSettings.objects.update_or_create(
         pk=1, defaults={"communes_dataset": communes, "default_extent": [0.0, 46.3, 3.2, 48.9]}
     )
@@ -68,7 +70,7 @@ def draw_box(page: Page, extent: list[float]) -> None:
 def test_search_facet_box_and_commune(page: Page, catalogue, screenshots):
     page.goto("/donnees/")
     count = page.locator("#gp-result-count")
-    expect(count).to_have_text("3 jeux de données")
+    expect(count).to_have_text("4 jeux de données")  # the three public ones and the (public) communes layer
 
     page.get_by_label("Mots recherchés").fill("foret")
     page.get_by_label("Mots recherchés").press("Enter")
