@@ -17,13 +17,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import translation
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from geoplatform import rights
 
-from . import records, thesauri
+from . import editor, records, thesauri
 from .models import Contact, Dataset, DatasetLink, Keyword, RecordRevision, ResponsibleParty
 
 NS = {
@@ -775,11 +774,7 @@ def _keywords_for(values: dict) -> list[Keyword]:
         keyword = keyword or next(
             (k for k in candidates if label in {k.label.lower(), k.label_en.lower(), k.code.lower()}), None
         )
-        if keyword is None:
-            text = " ".join(entry["label"].split())[:200]
-            keyword, _created = Keyword.objects.get_or_create(
-                thesaurus=Keyword.Thesaurus.FREE, code=slugify(text)[:100] or text[:100], defaults={"label": text}
-            )
+        keyword = keyword or editor.free_keyword(entry["label"])
         chosen[keyword.pk] = keyword
     topics = {k.code: k for k in known if k.thesaurus == Keyword.Thesaurus.ISO_TOPIC}
     for code in values["topic_categories"]:
@@ -802,23 +797,6 @@ def _contact_for(party: dict, organisation) -> Contact:
         .first()
     )
     return existing or Contact.objects.create(organisation=organisation, **fields)
-
-
-def _snapshot(dataset: Dataset) -> dict:
-    data = {name: _plain(getattr(dataset, name)) for name in IMPORTED_FIELDS}
-    data["keywords"] = sorted(f"{k.thesaurus}:{k.code}" for k in dataset.keywords.all())
-    data["contacts"] = sorted(
-        f"{'fiche' if p.for_metadata else p.role}: {p.contact} <{p.contact.email}>"
-        for p in dataset.parties.select_related("contact")
-    )
-    data["links"] = [f"{link.name} <{link.url}>" for link in dataset.extra_links.all()]
-    return data
-
-
-def _plain(value: object) -> object:
-    if value is None or isinstance(value, str | int | float | bool | list):
-        return value
-    return str(value)
 
 
 def _by_identifier(file_identifier: str) -> Dataset | None:
@@ -866,7 +844,7 @@ def import_record(xml: bytes, *, user, organisation=None, dataset: Dataset | Non
                     pass
             before: dict = {}
         else:
-            before = _snapshot(dataset)
+            before = editor.snapshot(dataset)
         for field in IMPORTED_FIELDS:
             if field in values and (field != "bbox_wgs84" or not dataset.has_data):
                 setattr(dataset, field, values[field])
@@ -895,7 +873,6 @@ def import_record(xml: bytes, *, user, organisation=None, dataset: Dataset | Non
                 ]
             )
             records.refresh([dataset.pk])  # bulk_create sends no signal; the stored document lists the links
-        after = _snapshot(dataset)
-        changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+        changes = editor.diff(before, editor.snapshot(dataset))
         RecordRevision.objects.create(dataset=dataset, author=user, source="iso_import", changes=changes)
     return Dataset.objects.get(pk=dataset.pk)
