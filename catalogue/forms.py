@@ -251,28 +251,7 @@ class RecordForm(forms.ModelForm):
 
     class Meta:
         model = Dataset
-        fields = [
-            "title",
-            "abstract",
-            "resource_type",
-            "language",
-            "lineage",
-            "scale_denominator",
-            "resolution_m",
-            "temporal_start",
-            "temporal_end",
-            "data_created",
-            "data_revised",
-            "update_frequency",
-            "licence",
-            "licence_other",
-            "access_constraint",
-            "use_constraints",
-            "conformity_specification",
-            "conformity_date",
-            "conformity_degree",
-            "domains",
-        ]
+        fields = [*editor.TRACKED_FIELDS, "domains"]
         widgets = {
             "abstract": forms.Textarea(attrs={"rows": 5}),
             "lineage": forms.Textarea(attrs={"rows": 3}),

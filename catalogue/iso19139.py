@@ -440,29 +440,8 @@ _PARSER_OPTIONS = {
     "remove_pis": True,
 }
 # Record fields an import sets, compared before and after for the revision.
-IMPORTED_FIELDS = [
-    "title",
-    "abstract",
-    "resource_type",
-    "language",
-    "lineage",
-    "data_created",
-    "data_revised",
-    "update_frequency",
-    "licence",
-    "licence_other",
-    "access_constraint",
-    "use_constraints",
-    "scale_denominator",
-    "resolution_m",
-    "temporal_start",
-    "temporal_end",
-    "bbox_wgs84",
-    "conformity_specification",
-    "conformity_date",
-    "conformity_degree",
-    "data_format",
-]
+# What a document sets on a record: the fields a revision follows, plus the extent and format it may give.
+IMPORTED_FIELDS = [*editor.TRACKED_FIELDS, "bbox_wgs84", "data_format"]
 LICENCE_HINTS = [
     (Dataset.Licence.LO_2, ("etalab", "licence ouverte", "open licence", "licence-ouverte")),
     (Dataset.Licence.ODBL, ("odbl", "open database license", "opendatacommons.org/licenses/odbl")),
