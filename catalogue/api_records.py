@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from geoplatform import rights
 from geoplatform.api import error_response
-from geoplatform.models import Organisation
 
 from . import editor, records
 from .models import Dataset, Keyword, ResponsibleParty
@@ -151,8 +150,7 @@ class RecordSerializerMixin(serializers.Serializer):
         return cache[dataset.pk]
 
     def get_completeness(self, dataset: Dataset) -> int:
-        total = len(records.REQUIREMENTS)
-        return round(100 * (total - len(self._missing(dataset))) / total)
+        return records.score(self._missing(dataset))
 
     @extend_schema_field(MissingSerializer(many=True))
     def get_missing(self, dataset: Dataset) -> list[dict[str, str]]:
@@ -233,15 +231,9 @@ def create(request: Request, serializer_class: type, context: dict) -> Response:
     """A metadata-only record for one of the caller's organisations, described by the same JSON as a record."""
     if not request.user.is_authenticated:
         return error_response("not_authenticated", _("Authentification requise."), 401)
-    producer_orgs = rights.producer_organisations(request.user)
-    if not producer_orgs.exists():
+    if not rights.may_produce(request.user):
         return error_response("permission_denied", _("Seuls les producteurs peuvent créer des fiches."), 403)
-    slug = request.data.get("organisation")
-    organisation: Organisation | None = (
-        producer_orgs.filter(slug=slug).first()
-        if slug
-        else (producer_orgs.first() if producer_orgs.count() == 1 else None)
-    )
+    organisation = rights.producing_organisation(request.user, request.data.get("organisation"))
     if organisation is None:
         return error_response(
             "organisation_required", _("Indiquez une organisation dont vous êtes producteur (champ organisation).")

@@ -25,6 +25,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from geoplatform import rights
 from geoplatform.models import Organisation, PlatformSettings
 
+from . import records as catalogue_records
 from . import thesauri
 from .models import Dataset, Keyword, ResponsibleParty
 
@@ -169,11 +170,6 @@ def page_url(dataset: Dataset) -> str:
 
 def dataset_uri(dataset: Dataset) -> URIRef:
     return URIRef(f"{page_url(dataset)}#dataset")
-
-
-def record_url(dataset: Dataset, fmt: str = "ttl") -> str:
-    """Where the record's own DCAT-AP description is served."""
-    return f"{page_url(dataset)}dcat.{fmt}"
 
 
 def catalog_url(fmt: str, page: int | None = None) -> str:
@@ -526,14 +522,9 @@ def dataset_graph(dataset: Dataset) -> Graph:
     return builder.graph
 
 
-def public_records() -> QuerySet:
-    """The records anonymous visitors may see, in a stable order for paging."""
-    return rights.visible(AnonymousUser(), Dataset.objects.all()).order_by("pk")
-
-
 def catalog_page(number: int | str | None, fmt: str) -> Graph:
     """One page of the public catalogue; raises django.core.paginator.InvalidPage past the last one."""
-    records = public_records()
+    records = catalogue_records.public_records().order_by("pk")  # a stable order for paging
     paginator = Paginator(_with_parts(records), getattr(settings, "DCAT_PAGE_SIZE", 100))
     page = paginator.page(number or 1)
     datasets = list(page.object_list)

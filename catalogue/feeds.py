@@ -2,24 +2,18 @@
 
 from datetime import datetime
 
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
-from geoplatform import rights
 from geoplatform.models import PlatformSettings
 
+from . import records
 from .models import Dataset
 
 FEED_SIZE = 50
-
-
-def anonymous_records() -> QuerySet[Dataset]:
-    """Every record an anonymous visitor may see, asked of the rights choke point (a feed is public)."""
-    return rights.visible(AnonymousUser(), Dataset.objects.all())
 
 
 class RecordsFeed(Feed):
@@ -30,7 +24,7 @@ class RecordsFeed(Feed):
         return _("Nouveaux jeux de données · %(platform)s") % {"platform": PlatformSettings.load()}
 
     def items(self) -> QuerySet[Dataset]:
-        return anonymous_records().select_related("organisation").order_by("-updated_at", "-pk")[:FEED_SIZE]
+        return records.public_records().select_related("organisation").order_by("-updated_at", "-pk")[:FEED_SIZE]
 
     def item_title(self, item: Dataset) -> str:
         return item.title

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from geoplatform import rights
@@ -70,6 +71,11 @@ def refresh(ids: Iterable[int], with_xml: bool = True) -> None:
 
         for dataset in records.select_related("organisation").prefetch_related("keywords", "parties__contact"):
             Dataset.objects.filter(pk=dataset.pk).update(iso_xml=iso19139.export_string(dataset))
+
+
+def public_records() -> QuerySet[Dataset]:
+    """Every record an anonymous visitor may see (feeds, sitemap, DCAT), asked of the rights choke point."""
+    return rights.visible(AnonymousUser(), Dataset.objects.all())
 
 
 def may_see_thumbnail(user, dataset: Dataset) -> bool:
@@ -138,4 +144,9 @@ def missing(dataset: Dataset, keywords: list[Keyword] | None = None) -> list[Req
 
 def completeness(dataset: Dataset, keywords: list[Keyword] | None = None) -> int:
     """Share of INSPIRE-mandatory elements present, in percent."""
-    return round(100 * (len(REQUIREMENTS) - len(missing(dataset, keywords))) / len(REQUIREMENTS))
+    return score(missing(dataset, keywords))
+
+
+def score(missing_elements: list[Requirement]) -> int:
+    """The completeness percentage when these elements are missing."""
+    return round(100 * (len(REQUIREMENTS) - len(missing_elements)) / len(REQUIREMENTS))

@@ -9,7 +9,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from .feeds import anonymous_records
+from . import records
 from .models import Dataset
 
 
@@ -27,7 +27,7 @@ class RecordsSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Dataset]:
-        return anonymous_records().only("pk", "updated_at").order_by("pk")
+        return records.public_records().only("pk", "updated_at").order_by("pk")
 
     def lastmod(self, item: Dataset) -> datetime:
         return item.updated_at
