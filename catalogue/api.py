@@ -378,14 +378,9 @@ class DatasetViewSet(
     )
     def iso19139_import(self, request: Request, format: str | None = None) -> Response:
         """A new record from an ISO 19139 document, for `?organisation=<slug>` (or the producer's only one)."""
-        producer_orgs = rights.producer_organisations(request.user)
-        if not producer_orgs.exists():
+        if not rights.may_produce(request.user):
             return error_response("permission_denied", _("Seuls les producteurs peuvent créer des fiches."), 403)
-        slug = request.query_params.get("organisation")
-        if slug:
-            organisation = producer_orgs.filter(slug=slug).first()
-        else:
-            organisation = producer_orgs.first() if producer_orgs.count() == 1 else None
+        organisation = rights.producing_organisation(request.user, request.query_params.get("organisation"))
         if organisation is None:
             return error_response(
                 "organisation_required",

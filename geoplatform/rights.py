@@ -209,6 +209,14 @@ def producer_organisations(user: "User | AnonymousUser") -> QuerySet:
     return Organisation.objects.filter(memberships__user=user, memberships__role="producer")
 
 
+def producing_organisation(user: "User | AnonymousUser", slug: str | None = None):
+    """The organisation `slug` names among those `user` produces for; without a slug, their only one (else None)."""
+    organisations = producer_organisations(user)
+    if slug:
+        return organisations.filter(slug=slug).first()
+    return organisations.first() if organisations.count() == 1 else None
+
+
 def may_produce(user: "User | AnonymousUser") -> bool:
     return producer_organisations(user).exists()
 
