@@ -228,12 +228,3 @@ def exception_report(error: CswError) -> bytes:
         f"<ows:ExceptionText>{escape(error.message)}</ows:ExceptionText>"
         "</ows:Exception></ows:ExceptionReport>"
     ).encode()
-
-
-def is_up() -> bool:
-    """Whether pycsw answers a GetCapabilities."""
-    try:
-        answer = forward("GET", [("service", "CSW"), ("request", "GetCapabilities")], b"", {})
-    except CswError:
-        return False
-    return answer.status == 200 and b"Capabilities" in answer.body

@@ -10,7 +10,7 @@ from .models import Contact, Dataset, Grant, ResponsibleParty
 
 
 @receiver(post_save, sender=Dataset)
-def _dataset_saved(sender, instance: Dataset, raw: bool = False, update_fields=None, **kwargs) -> None:
+def _dataset_saved(sender, instance: Dataset, raw: bool = False, **kwargs) -> None:
     if not raw:
         records.refresh([instance.pk])
 
