@@ -91,7 +91,7 @@ def diff(before: dict[str, object], after: dict[str, object]) -> dict[str, list[
 @contextmanager
 def tracked(request: HttpRequest | None, dataset: Dataset, source: str) -> Iterator[None]:
     """Everything done inside is one transaction, recorded as one revision and one audit event."""
-    with transaction.atomic():
+    with transaction.atomic(), records.batch():
         before = snapshot(Dataset.objects.get(pk=dataset.pk))  # a form may already have changed `dataset`
         yield
         dataset.refresh_from_db()
@@ -300,7 +300,7 @@ def set_links(dataset: Dataset, links: Iterable[dict[str, str]]) -> None:
         return
     dataset.extra_links.all().delete()
     DatasetLink.objects.bulk_create([DatasetLink(dataset=dataset, **link) for link in wanted])
-    records.refresh([dataset.pk])  # bulk_create sends no signal; the ISO document (CSW links) lists them
+    records.changed([dataset.pk])  # bulk_create sends no signal; the ISO document (CSW links) lists them
 
 
 # --- Metadata-only records ---------------------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def create_record(
         )
     if not title.strip():
         raise EditorError("title_required", _("Le titre est obligatoire."), field="title")
-    with transaction.atomic():
+    with transaction.atomic(), records.batch():
         dataset = Dataset.objects.create(
             title=title.strip(), organisation=organisation, created_by=user, resource_type=resource_type
         )

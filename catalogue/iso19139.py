@@ -813,7 +813,7 @@ def import_record(xml: bytes, *, user, organisation=None, dataset: Dataset | Non
     ):
         raise IsoImportError("organisation_required", _("Indiquez une organisation dont vous êtes producteur."))
 
-    with transaction.atomic():
+    with transaction.atomic(), records.batch():
         if dataset is None:
             dataset = Dataset(organisation=organisation, created_by=user)
             if existing is None and values["file_identifier"] and _by_identifier(values["file_identifier"]) is None:
@@ -851,7 +851,7 @@ def import_record(xml: bytes, *, user, organisation=None, dataset: Dataset | Non
                     for link in external
                 ]
             )
-            records.refresh([dataset.pk])  # bulk_create sends no signal; the stored document lists the links
+            records.changed([dataset.pk])  # bulk_create sends no signal; the stored document lists the links
         changes = editor.diff(before, editor.snapshot(dataset))
         RecordRevision.objects.create(dataset=dataset, author=user, source="iso_import", changes=changes)
     return Dataset.objects.get(pk=dataset.pk)

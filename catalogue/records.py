@@ -2,11 +2,14 @@
 
 `refresh()` recomputes, for some records, what search, facets and the CSW repository read: the French full-text
 vector, the facet terms, whether anonymous visitors may see the record (asked of the rights choke point) and its
-ISO 19139 document. Signals call it whenever a record, its keywords, contacts or grants change, so no path that
-edits a record can leave search or CSW stale.
+ISO 19139 document. Signals call `changed()` whenever a record, its keywords, contacts or grants change, so no
+path that edits a record can leave search or CSW stale; inside `batch()` (one editor save, one ISO import) the
+many changes of one record are refreshed once, at the end.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -53,6 +56,33 @@ FROM catalogue_dataset x
   ) dm
 WHERE x.id = d.id AND d.id = ANY(%s)
 """
+
+
+_pending: ContextVar[set[int] | None] = ContextVar("records_pending", default=None)
+
+
+def changed(ids: Iterable[int]) -> None:
+    """These records changed: refresh them now, or once when the enclosing `batch()` ends."""
+    pending = _pending.get()
+    if pending is None:
+        refresh(ids)
+    else:
+        pending.update(ids)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Refresh the records changed inside once, at the end (nested batches join the outer one)."""
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set(set())
+    try:
+        yield
+        ids = sorted(_pending.get())
+    finally:
+        _pending.reset(token)
+    refresh(ids)
 
 
 def refresh(ids: Iterable[int], with_xml: bool = True) -> None:

@@ -12,7 +12,7 @@ from .models import Contact, Dataset, Grant, ResponsibleParty
 @receiver(post_save, sender=Dataset)
 def _dataset_saved(sender, instance: Dataset, raw: bool = False, **kwargs) -> None:
     if not raw:
-        records.refresh([instance.pk])
+        records.changed([instance.pk])
 
 
 @receiver(m2m_changed, sender=Dataset.keywords.through)
@@ -20,7 +20,7 @@ def _dataset_saved(sender, instance: Dataset, raw: bool = False, **kwargs) -> No
 def _dataset_terms_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
     if action not in {"post_add", "post_remove", "post_clear"}:
         return
-    records.refresh((pk_set or []) if reverse else [instance.pk])
+    records.changed((pk_set or []) if reverse else [instance.pk])
 
 
 @receiver(post_save, sender=ResponsibleParty)
@@ -29,16 +29,16 @@ def _dataset_terms_changed(sender, instance, action: str, reverse: bool, pk_set,
 @receiver(post_delete, sender=Grant)
 def _dataset_part_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if not raw and Dataset.objects.filter(pk=instance.dataset_id).exists():
-        records.refresh([instance.dataset_id])
+        records.changed([instance.dataset_id])
 
 
 @receiver(post_save, sender=Contact)
 def _contact_saved(sender, instance: Contact, raw: bool = False, **kwargs) -> None:
     if not raw:
-        records.refresh(instance.parties.values_list("dataset_id", flat=True).distinct())
+        records.changed(instance.parties.values_list("dataset_id", flat=True).distinct())
 
 
 @receiver(post_save, sender=Organisation)
 def _organisation_saved(sender, instance: Organisation, raw: bool = False, created: bool = False, **kwargs) -> None:
     if not raw and not created:
-        records.refresh(instance.datasets.values_list("pk", flat=True))
+        records.changed(instance.datasets.values_list("pk", flat=True))
