@@ -117,6 +117,7 @@ def import_sld(dataset: Dataset, document: bytes | str) -> str:
             layer.removeClass(0)
         layer.classitem = None
         layer.labelitem = None
+        layer.setProcessingKey("CLOSE_CONNECTION", "ALWAYS")  # no database session left behind in this process
         try:
             layer.applySLD(data, dataset.layer_name)
         except Exception as error:  # mapscript raises OSError/MapServerError with MapServer's message
