@@ -456,3 +456,86 @@ def compute_classes(dataset: Dataset, request: ClassRequest) -> list[dict]:
         {"min": low, "max": high, "color": colour, "label": f"{_format(low)} – {_format(high)}"}
         for low, high, colour in zip(breaks[:-1], breaks[1:], colours, strict=True)
     ]
+
+
+# Saving and previewing -------------------------------------------------------------------------------------------
+
+
+def save_style(dataset: Dataset, name: str, kind: str, definition: dict, sld: str = "", engine_classes: str = ""):
+    """Store the style as the dataset's default and make every service draw with it."""
+    from django.db import transaction
+
+    from wxs.changes import layer_changed
+    from wxs.models import Style
+
+    clean = {} if kind == "sld" else validate(dataset, kind, definition)
+    with transaction.atomic():
+        Style.objects.filter(dataset=dataset, is_default=True).exclude(name=name).update(is_default=False)
+        style, _created = Style.objects.update_or_create(
+            dataset=dataset,
+            name=name,
+            defaults={
+                "kind": kind,
+                "definition": clean,
+                "sld": sld,
+                "engine_classes": engine_classes,
+                "is_default": True,
+            },
+        )
+    layer_changed(dataset)
+    _drop_territory_variants(dataset)
+    return style
+
+
+def _drop_territory_variants(dataset: Dataset) -> None:
+    """Territory variants are only rewritten when the record changes: drop them so they are drawn with the new style."""
+    from pathlib import Path
+
+    for path in Path(settings.MAPFILE_DIR).glob(f"dataset_{int(dataset.pk)}_v*_t*.map"):
+        path.unlink(missing_ok=True)
+
+
+def preview_png(dataset: Dataset, classes: str, what: str = "map", width: int = 480, height: int = 360) -> bytes:
+    """MapServer's drawing of the dataset (or of its legend) with `classes` instead of the saved style."""
+    import uuid
+    from pathlib import Path
+
+    from wxs import mapserver
+    from wxs.mapserver import mapfiles
+
+    text = mapfiles.mapfile_text(dataset).replace(mapfile_classes(dataset), classes, 1)
+    path = Path(settings.MAPFILE_DIR) / f"preview_{int(dataset.pk)}_{uuid.uuid4().hex}.map"  # one per request
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if what == "legend":
+        params = {
+            "SERVICE": "WMS",
+            "VERSION": "1.3.0",
+            "REQUEST": "GetLegendGraphic",
+            "LAYER": dataset.layer_name,
+            "FORMAT": "image/png",
+            "SLD_VERSION": "1.1.0",
+        }
+    else:
+        xmin, ymin, xmax, ymax = (float(v) for v in mapfiles._extent(dataset).split())
+        pad_x, pad_y = (xmax - xmin) * 0.05, (ymax - ymin) * 0.05
+        params = {
+            "SERVICE": "WMS",
+            "VERSION": "1.1.1",
+            "REQUEST": "GetMap",
+            "LAYERS": dataset.layer_name,
+            "STYLES": "",
+            "SRS": f"EPSG:{dataset.srid}",
+            "FORMAT": "image/png",
+            "TRANSPARENT": "TRUE",
+            "BBOX": f"{xmin - pad_x},{ymin - pad_y},{xmax + pad_x},{ymax + pad_y}",
+            "WIDTH": str(width),
+            "HEIGHT": str(height),
+        }
+    try:
+        answer = mapserver.render(path, params, "http://localhost/")
+    finally:
+        path.unlink(missing_ok=True)
+    if answer.status != 200 or not answer.body.startswith(b"\x89PNG"):
+        raise StyleError("preview_failed", _("MapServer n'a pas pu dessiner l'aperçu du style."))
+    return answer.body
