@@ -158,6 +158,10 @@ MATRIX = {
     "wxs:ogcapi item": Row(
         "public-only", lambda c, a, d, j: c.get(f"/ogcapi/collections/catalogue/items/{d.uuid}"), _status(200)
     ),
+    "wxs:styles": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/"), _status(200)),
+    "wxs:styles POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/", {}), _status(400)),
+    "wxs:style_sld": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/sld/"), _status(200)),
+    "wxs:style_sld POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/sld/", {}), _status(400)),
     "api:dataset-list": Row("read", lambda c, a, d, j: a.get("/api/v1/datasets/"), _lists_id, lists=True),
     "api:dataset-detail": Row("read", lambda c, a, d, j: a.get(f"/api/v1/datasets/{d.pk}/"), _status(200)),
     "api:dataset-publish": Row("edit", lambda c, a, d, j: a.post(f"/api/v1/datasets/{d.pk}/publish/"), _status(200)),
