@@ -4,15 +4,37 @@ from django.views.static import serve
 
 from catalogue.models import Dataset
 from geoplatform import statistics
+from geoplatform.auth import caller
 from geoplatform.models import UsageCount
 
 from . import pygeoapi
 
 STATISTICS_SERVICE = "OGC API Records"
+FEATURES_SERVICE = "OGC API Features"  # fits UsageCount's 20-character service column
+
+
+def _count_features(request: HttpRequest, endpoint: str) -> bool:
+    """A request below a dataset's collection counts as an OGC request on that dataset, like a WMS call does."""
+    parts = endpoint.strip("/").split("/")
+    pk = pygeoapi.dataset_pk(parts[1]) if len(parts) >= 2 and parts[0] == "collections" else None
+    if pk is None:
+        return False
+    organisation_id = Dataset.objects.filter(pk=pk).values_list("organisation_id", flat=True).first()
+    user = caller(request)
+    statistics.record(
+        UsageCount.Kind.OGC,
+        service=FEATURES_SERVICE,
+        dataset_id=pk,
+        organisation_id=organisation_id,
+        user_id=user.pk if user.is_authenticated else None,
+    )
+    return True
 
 
 def _count_record(request: HttpRequest, endpoint: str) -> None:
     """A record fetched by id counts as an OGC request on its dataset, like a WMS call does."""
+    if _count_features(request, endpoint):
+        return
     parts = endpoint.strip("/").split("/")
     if len(parts) != 4 or parts[:3] != ["collections", pygeoapi.CATALOGUE, "items"]:
         return
@@ -30,10 +52,11 @@ def _count_record(request: HttpRequest, endpoint: str) -> None:
 
 @require_safe
 def ogcapi(request: HttpRequest, endpoint: str) -> HttpResponse:
-    """OGC API Records of the catalogue, answered in-process by pygeoapi; it only reads what anonymous visitors see."""
+    """OGC API Records of the catalogue and OGC API Features of the datasets, answered in-process by pygeoapi: the
+    records are those anonymous visitors see, the dataset collections those the caller may view."""
     if endpoint.startswith("static/"):  # pygeoapi's HTML pages load their CSS and images from below its URL
         return serve(request, endpoint.removeprefix("static/"), document_root=pygeoapi.STATIC_ROOT)
-    answer = pygeoapi.respond(request, endpoint)
+    answer = pygeoapi.respond(request, endpoint, caller(request))
     if answer is None:
         raise Http404
     response = HttpResponse(answer.body, status=answer.status)

@@ -1,12 +1,18 @@
-"""pygeoapi, the engine behind `/ogcapi/` (OGC API Records for the catalogue): the only module that knows it.
+"""pygeoapi, the engine behind `/ogcapi/` (OGC API Records for the catalogue, OGC API Features for every vector
+dataset with data): the only module that knows it.
 
-Its configuration is data: `build_config()` assembles it from our settings and the platform settings, validates it
-against pygeoapi's own schema (an error names the key) and `manage.py pygeoapi_config` prints it as YAML. Each entry
-of `collections()` becomes an OGC API collection; the catalogue is one, read by `CatalogueRecordProvider` from the
-view `catalogue_ogcapi_record` (migration catalogue 0009), which only holds the records anonymous visitors may see.
-One `API` object serves every request of the process.
+Its configuration is data: `build_config()` assembles it from our settings, the platform settings and the catalogue,
+validates it against pygeoapi's own schema (an error names the key) and `manage.py pygeoapi_config` prints it as
+YAML. Each entry of `collections()` becomes an OGC API collection: the catalogue, read by `CatalogueRecordProvider`
+from the view `catalogue_ogcapi_record` (migration catalogue 0009), which only holds the records anonymous visitors
+may see, and one collection `ds<id>` per vector dataset, read by `LayerProvider` from its table in schema `layers`.
+
+One `API` object serves every request of the process; it is rebuilt when the set of dataset collections changes
+(`signature()`). Each request is answered by a shallow copy of it that only knows the collections the caller may
+view (`rights.decide`), a territory-restricted collection carrying its territories to `LayerProvider`, which clips.
 """
 
+import copy
 import logging
 import re
 import threading
@@ -20,17 +26,31 @@ import pygeoapi.api as core_api
 import pygeoapi.api.itemtypes as itemtypes_api
 import yaml
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Max
 from django.http import HttpRequest
+from django.urls import reverse
 from pygeoapi.api import API, APIRequest, apply_gzip
 from pygeoapi.config import validate_config
 from pygeoapi.openapi import get_oas
+from pygeoapi.provider.base import ProviderItemNotFoundError
 from pygeoapi.provider.sql import PostgreSQLProvider
-from sqlalchemy import and_, func
+from sqlalchemy import and_, column, func, not_, select, table, type_coerce
+from sqlalchemy.orm import Session, aliased
 
+from catalogue.models import Dataset
 from catalogue.records import SEARCH_CONFIG
+from geoplatform import rights
+from geoplatform.auth import KEY_PARAMETER
+from geoplatform.models import User
 
 MOUNT = "/ogcapi"
 CATALOGUE = "catalogue"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+# Output and bbox CRSs every dataset collection offers (besides its storage CRS): Lambert-93, WGS84, Web Mercator.
+OFFERED_EPSG = (2154, 4326, 3857)
+# Geometry families and the ST_CollectionExtract type code that keeps them after a cut.
+EXTRACT_TYPE = {"point": 1, "line": 2, "polygon": 3}
 RECORDS_VIEW = "catalogue_ogcapi_record"
 STATIC_ROOT = Path(pygeoapi.__file__).parent / "static"
 # Base map of pygeoapi's HTML pages when the platform settings give no XYZ one.
@@ -88,6 +108,132 @@ class CatalogueRecordProvider(PostgreSQLProvider):
         return and_(filters, matches)
 
 
+class LayerProvider(PostgreSQLProvider):
+    """pygeoapi's PostgreSQL provider on a layer table; given `territory_ids` (a restricted caller's territories), it
+    only reads the features inside their union, cut by it (ST_Intersection), as WFS does (`_vector_data` in
+    wxs/mapserver/mapfiles.py), so that counts, paging, filters and items never reach beyond the territory."""
+
+    def __init__(self, provider_def: dict) -> None:
+        super().__init__(provider_def)
+        _pools.add(self._engine)
+        self.territory_ids = tuple(int(i) for i in provider_def.get("territory_ids", ()))
+        if self.territory_ids:
+            self.table_model = self._clipped_model()
+
+    def _clipped_model(self):
+        """The layer model mapped onto `SELECT <columns>, <cut geometry> ... WHERE <inside the territory>`."""
+        layer = self.table_model.__table__
+        geom = layer.c[self.geom]
+        srid = int(geom.type.srid)
+        territories = table("geoplatform_territory", column("id"), column("geometry"), schema="public")
+        area = (
+            select(func.ST_Transform(func.ST_Union(territories.c.geometry), srid))
+            .where(territories.c.id.in_(self.territory_ids))
+            .scalar_subquery()
+        )
+        kind = (geom.type.geometry_type or "GEOMETRY").upper()
+        if "POINT" in kind:  # a point is inside or not: nothing to cut
+            cut = geom
+        else:
+            part = EXTRACT_TYPE["line" if "LINE" in kind else "polygon"]
+            cut = func.ST_CollectionExtract(func.ST_Intersection(geom, area), part)
+            if kind.startswith("MULTI"):
+                cut = func.ST_Multi(cut)
+        columns = [c for c in layer.columns if c.name != self.geom]
+        inside = and_(geom.op("&&")(area), func.ST_Intersects(geom, area), not_(func.ST_Touches(geom, area)))
+        clipped = select(*columns, type_coerce(cut, geom.type).label(self.geom)).where(inside).subquery()
+        kept = select(clipped).where(not_(func.ST_IsEmpty(clipped.c[self.geom]))).subquery("clipped")
+        return aliased(self.table_model, kept, adapt_on_names=True)
+
+    def get(self, identifier, crs_transform_spec=None, **kwargs) -> dict:
+        if not self.territory_ids:
+            return super().get(identifier, crs_transform_spec=crs_transform_spec, **kwargs)
+        # `Session.get` reads the table itself: look the item up in the clipped model instead.
+        fid = getattr(self.table_model, self.id_field)
+        with Session(self._engine) as session:
+            item = session.query(self.table_model).filter(fid == int(identifier)).first()
+            if item is None:
+                raise ProviderItemNotFoundError(f"No such item: {self.id_field}={identifier}.")
+            feature = self._sqlalchemy_to_feature(item, self._get_crs_transform(crs_transform_spec))
+            before = session.query(fid).filter(fid < int(identifier)).order_by(fid.desc()).first()
+            after = session.query(fid).filter(fid > int(identifier)).order_by(fid.asc()).first()
+        feature["prev"] = before[0] if before else feature["id"]
+        feature["next"] = after[0] if after else feature["id"]
+        return feature
+
+
+def _layers_database() -> dict:
+    """The read-only role's connection to the layer tables (schema `layers`, granted by migration catalogue 0003)."""
+    return {**database(), "search_path": [settings.LAYERS_SCHEMA, "public"]}
+
+
+def _crs_uri(srid: int) -> str:
+    return f"http://www.opengis.net/def/crs/EPSG/0/{int(srid)}"
+
+
+def layer_datasets():
+    """The datasets served as OGC API Features collections: vector datasets with data (rights are asked per
+    request)."""
+    return Dataset.objects.filter(kind=Dataset.Kind.VECTOR, version__gt=0, srid__isnull=False).exclude(table_name="")
+
+
+def layer_collection(dataset: Dataset) -> dict:
+    """One dataset's current data version as a collection named like its WMS/WFS layer."""
+    keywords = [k.label for k in dataset.keywords.all()] or [dataset.layer_name]
+    extents: dict = {}
+    if dataset.bbox_wgs84:
+        extents["spatial"] = {"bbox": [float(v) for v in dataset.bbox_wgs84], "crs": CRS84}
+    else:
+        extents["spatial"] = {"bbox": [-180, -90, 180, 90], "crs": CRS84}
+    if dataset.temporal_start or dataset.temporal_end:
+        extents["temporal"] = {
+            "begin": dataset.temporal_start.isoformat() if dataset.temporal_start else None,
+            "end": dataset.temporal_end.isoformat() if dataset.temporal_end else None,
+        }
+    offered = [CRS84, *(_crs_uri(srid) for srid in sorted({*OFFERED_EPSG, int(dataset.srid)}))]
+    return {
+        "type": "collection",
+        "title": dataset.title,
+        "description": dataset.abstract or dataset.title,
+        "keywords": keywords,
+        "links": [
+            {
+                "type": "text/html",
+                "rel": "describedby",
+                "title": "Fiche de métadonnées",
+                "href": settings.SITE_URL + dataset.get_absolute_url(),
+                "hreflang": "fr",
+            },
+            {
+                "type": "application/vnd.iso.19139+xml",
+                "rel": "describedby",
+                "title": "ISO 19139",
+                "href": settings.SITE_URL + reverse("catalogue:iso19139", args=[dataset.pk]),
+            },
+        ],
+        "extents": extents,
+        "providers": [
+            {
+                "type": "feature",
+                "name": f"{LayerProvider.__module__}.{LayerProvider.__name__}",
+                "data": _layers_database(),
+                "table": dataset.table_name,
+                "id_field": "fid",
+                "geom_field": "geom",
+                "storage_crs": _crs_uri(dataset.srid),
+                "crs": offered,
+            }
+        ],
+    }
+
+
+def signature() -> tuple:
+    """What the dataset collections depend on, in one aggregate query: any save (publication, new version, new
+    metadata) moves `updated_at`, a deletion or a first import moves the count."""
+    found = layer_datasets().aggregate(count=Count("pk"), updated=Max("updated_at"))
+    return found["count"], found["updated"]
+
+
 def database() -> dict:
     """pygeoapi's connection: our database as the read-only role, granted the records view and nothing under it
     (read at call time, so tests get their own test database)."""
@@ -141,7 +287,8 @@ def catalogue_collection() -> dict:
 
 def collections() -> dict[str, dict]:
     """Every collection pygeoapi serves, by identifier."""
-    return {CATALOGUE: catalogue_collection()}
+    datasets = layer_datasets().prefetch_related("keywords").order_by("pk")
+    return {CATALOGUE: catalogue_collection(), **{d.layer_name: layer_collection(d) for d in datasets}}
 
 
 def _base_map(base_maps: list[dict]) -> dict:
@@ -207,25 +354,30 @@ def config_text() -> str:
 
 
 class _Engine:
-    """The process's pygeoapi API object, built on first use (the test database exists only by then)."""
+    """The process's pygeoapi API object, built on first use (the test database exists only by then) and rebuilt
+    when the dataset collections change (a publication, a new data version, a deletion), without a restart."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.api: API | None = None
+        self.signature: tuple | None = None
 
     def get(self) -> API:
+        current = signature()
         with self.lock:
-            if self.api is None:
+            if self.api is None or current != self.signature:
                 config = build_config()
                 # pygeoapi's own logging set-up does nothing once Django configured logging: apply its level here.
                 logging.getLogger("pygeoapi").setLevel(config["logging"]["level"])
                 self.api = API(config, get_oas(config, fail_on_invalid_collection=False))
+                self.signature = current
             return self.api
 
     def reset(self) -> None:
         """Forget the API object and close pygeoapi's database connections (a test database is dropped after)."""
         with self.lock:
             self.api = None
+            self.signature = None
             for pool in _pools:
                 pool.dispose()
 
@@ -261,8 +413,20 @@ ROUTES = [
 ]
 
 
+LAYER_ID = re.compile(r"ds(\d+)")
+
+
+def dataset_pk(collection: str) -> int | None:
+    """The dataset behind a collection identifier (`ds12` -> 12), None for the catalogue and unknown names."""
+    match = LAYER_ID.fullmatch(collection)
+    return int(match[1]) if match else None
+
+
 def _known_item(collection: str, item: str) -> bool:
-    """A catalogue item identifier must be a UUID (the view's key), or PostgreSQL would refuse the query."""
+    """An item identifier must be a UUID in the catalogue (the view's key) and a `fid` in a layer, or PostgreSQL
+    would refuse the query."""
+    if dataset_pk(collection) is not None:
+        return item.isdigit()
     if collection != CATALOGUE:
         return True
     try:
@@ -272,8 +436,77 @@ def _known_item(collection: str, item: str) -> bool:
     return True
 
 
-def respond(request: HttpRequest, endpoint: str) -> Answer | None:
-    """pygeoapi's answer to a GET on `/ogcapi/<endpoint>`, or None when no pygeoapi endpoint has that path."""
+def _visible_resources(api: API, user: User | AnonymousUser, collection: str | None) -> dict[str, dict]:
+    """The collections `user` may view: every one for listings (`collection` None), else only that one (a
+    restricted decision hands its territories to `LayerProvider`). Others are left out, so pygeoapi answers for
+    them exactly as for a collection that does not exist."""
+    resources = api.config["resources"]
+    layers = {name: pk for name in resources if (pk := dataset_pk(name)) is not None}
+    kept = {name: resource for name, resource in resources.items() if name not in layers}
+    if collection is None:
+        queryset = Dataset.objects.filter(pk__in=layers.values())
+        allowed = set(rights.visible(user, queryset, rights.Action.VIEW_DATA).values_list("pk", flat=True))
+        kept.update({name: resources[name] for name, pk in layers.items() if pk in allowed})
+        return kept
+    if collection not in layers:
+        return kept
+    dataset = Dataset.objects.select_related("organisation").filter(pk=layers[collection]).first()
+    decision = rights.decide(user, rights.Action.VIEW_DATA, dataset) if dataset else rights.DENIED
+    if not decision:
+        return kept
+    resource = resources[collection]
+    if decision.restricted:
+        territories = [int(i) for i in decision.territory_ids]
+        providers = [{**provider, "territory_ids": territories} for provider in resource["providers"]]
+        resource = {**resource, "providers": providers}
+    kept[collection] = resource
+    return kept
+
+
+def _visible_openapi(openapi: dict, shown: set[str], hidden: set[str]) -> dict:
+    """pygeoapi's OpenAPI document without the paths and tags of the collections the caller may not view."""
+    if not hidden:
+        return openapi
+    prefixes = tuple(f"/collections/{name}" for name in hidden)
+
+    def keep(path: str) -> bool:
+        return not any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
+
+    document = {**openapi, "paths": {path: item for path, item in openapi.get("paths", {}).items() if keep(path)}}
+    if "tags" in openapi:
+        document["tags"] = [tag for tag in openapi["tags"] if tag.get("name") not in hidden]
+    return document
+
+
+def caller_api(api: API, user: User | AnonymousUser, collection: str | None = None) -> API:
+    """A shallow copy of the process's API object that only serves what `user` may view."""
+    resources = _visible_resources(api, user, collection)
+    hidden = {name for name in api.config["resources"] if name not in resources}
+    if collection is not None:  # a request about one collection: the others are unknown, not forbidden
+        hidden = {name for name in hidden if name == collection}
+    view = copy.copy(api)
+    view.config = {**api.config, "resources": resources}
+    view.tpl_config = {
+        **api.tpl_config,
+        "resources": {k: v for k, v in api.tpl_config["resources"].items() if k in resources},
+    }
+    view.openapi = _visible_openapi(api.openapi, set(resources), hidden)
+    return view
+
+
+def _without_key(request: HttpRequest) -> HttpRequest:
+    """The request as pygeoapi sees it: without the personal access key, so no link it writes carries it."""
+    names = [name for name in request.GET if name.lower() == KEY_PARAMETER]
+    if names:
+        query = request.GET.copy()
+        for name in names:
+            del query[name]
+        request.GET = query
+    return request
+
+
+def respond(request: HttpRequest, endpoint: str, user: User | AnonymousUser) -> Answer | None:
+    """pygeoapi's answer to `user`'s GET on `/ogcapi/<endpoint>`, or None when no pygeoapi endpoint has that path."""
     endpoint = endpoint.strip("/")
     for route in ROUTES:
         match = route.pattern.fullmatch(endpoint)
@@ -282,8 +515,8 @@ def respond(request: HttpRequest, endpoint: str) -> Answer | None:
         args = match.groupdict()
         if "item" in args and not _known_item(args["collection"], args["item"]):
             return None
-        api = engine.get()
-        api_request = APIRequest.from_django(request, api.locales)
+        api = caller_api(engine.get(), user, args.get("collection"))
+        api_request = APIRequest.from_django(_without_key(request), api.locales)
         if not api_request.is_valid():
             headers, status, content = api.get_format_exception(api_request)
         else:
