@@ -8,7 +8,7 @@ log() { printf '[install] %s\n' "$*"; }
 
 DEBIAN_PACKAGES=(
   postgresql-15-postgis-3 postgresql-client gdal-bin libgdal-dev mapserver-bin cgi-mapserver
-  redis-server redis-tools chromium fonts-dejavu-core python3-venv gettext
+  redis-server redis-tools chromium fonts-dejavu-core python3-venv gettext python3-mapscript
 )
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
@@ -55,6 +55,13 @@ if ! .venv/bin/python -c "from osgeo import gdal, gdal_array; assert gdal.__vers
   log "building GDAL $gdal_version Python bindings against the system library"
   .venv/bin/pip install -q numpy setuptools
   .venv/bin/pip install -q --no-build-isolation --force-reinstall --no-deps "gdal==$gdal_version"
+fi
+
+# mapscript (SLD import/export) only exists as a Debian package: link it into the venv.
+site_packages=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+if [ -d /usr/lib/python3/dist-packages/mapscript ] && [ ! -e "$site_packages/mapscript" ]; then
+  log "linking Debian's mapscript into the virtualenv"
+  ln -sfn /usr/lib/python3/dist-packages/mapscript "$site_packages/mapscript"
 fi
 
 if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
