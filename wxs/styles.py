@@ -258,10 +258,10 @@ def definition_classes(dataset: Dataset, kind: str, definition: dict) -> str:
             lines.append(_class(item["label"], style, label, _quote(item["value"])))
     elif kind == "graduated":
         item = f"[{definition['attribute']}]"  # SAFE_ITEM-checked: no bracket, quote or backslash
-        last = len(definition["classes"]) - 1
         for index, bounds in enumerate(definition["classes"]):
-            upper = "<=" if index == last else "<"
-            expression = f"({item} >= {bounds['min']!r} AND {item} {upper} {bounds['max']!r})"
+            # low < value <= high (as QGIS does; a quantile break belongs to the class below), the first keeps its low
+            lower = ">=" if index == 0 else ">"
+            expression = f"({item} {lower} {bounds['min']!r} AND {item} <= {bounds['max']!r})"
             lines.append(_class(bounds["label"], _style_lines(geometry, symbol, bounds["color"]), label, expression))
     else:
         lines.append(_class(dataset.title, _style_lines(geometry, symbol), label))

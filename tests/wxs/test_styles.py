@@ -88,7 +88,7 @@ def test_graduated_style_draws_the_classes_computed_from_the_data(client, grid):
 def test_breaks_on_known_data(grid):
     # code: 0, 1, 2, 3
     assert styles.equal_breaks(grid, "code", 3) == [0, 1, 2, 3]
-    assert styles.quantile_breaks(grid, "code", 2) == [0, 1, 3]
+    assert styles.quantile_breaks(grid, "code", 2) == [0, 1, 3]  # classes [0, 1] and ]1, 3]: two values each
     assert styles.jenks_breaks(np.array([1, 2, 3, 10, 11, 12, 30, 31]), 3) == [1, 10, 30, 31]
     assert [c["value"] for c in styles.compute_classes(grid, styles.ClassRequest("categorised", "code"))] == [
         "0",
