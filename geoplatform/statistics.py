@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 KINDS = [UsageCount.Kind.PAGE, UsageCount.Kind.OGC, UsageCount.Kind.DOWNLOAD]
 OGC_SERVICES = {"WMS", "WFS", "WCS", "WMTS"}
+# Tile endpoints (wxs/tile_views.py): WMTS KVP and REST, and TMS, all counted as WMTS.
+TILE_VIEWS = {"wxs:wmts", "wxs:wmts_capabilities", "wxs:wmts_tile", "wxs:tms"}
 # A day's counters nobody flushes within this delay are dropped, so Redis never grows without bound.
 DAY_KEY_TTL = 30 * 86400
 # After a Redis failure, requests stop trying for this long (a hung Redis must not cost every request a timeout).
@@ -204,6 +206,8 @@ def classify(request: HttpRequest) -> tuple[str, str] | None:
         return UsageCount.Kind.PAGE, ""
     if match.view_name == "wxs:dataset_ows":
         return UsageCount.Kind.OGC, _ogc_service(request)
+    if match.view_name in TILE_VIEWS:
+        return UsageCount.Kind.OGC, "WMTS"
     return None
 
 

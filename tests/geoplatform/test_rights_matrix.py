@@ -33,6 +33,21 @@ def _wms(action: str, ds: Dataset) -> dict:
     return params
 
 
+def _wmts_get_tile(ds: Dataset) -> dict:
+    return {
+        "SERVICE": "WMTS",
+        "REQUEST": "GetTile",
+        "VERSION": "1.0.0",
+        "LAYER": ds.layer_name,
+        "STYLE": "default",
+        "TILEMATRIXSET": "LAMB93",
+        "TILEMATRIX": "0",
+        "TILEROW": "0",
+        "TILECOL": "0",
+        "FORMAT": "image/png",
+    }
+
+
 def _denied(response) -> bool:
     """Refused without saying whether the dataset exists: 404, or a login prompt / 401 for anonymous callers."""
     if response.status_code in (401, 404):
@@ -141,6 +156,32 @@ MATRIX = {
         "read",
         lambda c, a, d, j: c.get(f"/ows/dataset/{d.pk}", _wms("GetCapabilities", d)),
         lambda r, d, j: r.status_code == 200 and b"WMS_Capabilities" in r.content,
+    ),
+    # Tiles (WMTS KVP and REST, TMS) answer through MapProxy with the same rights; refusals are OGC exceptions.
+    "wxs:wmts_capabilities": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/wmts/dataset/{d.pk}/1.0.0/WMTSCapabilities.xml"),
+        lambda r, d, j: r.status_code == 200 and b"<Capabilities" in r.content,
+    ),
+    "wxs:wmts GetCapabilities": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/wmts/dataset/{d.pk}", {"SERVICE": "WMTS", "REQUEST": "GetCapabilities"}),
+        lambda r, d, j: r.status_code == 200 and b"<Capabilities" in r.content,
+    ),
+    "wxs:wmts GetTile": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/wmts/dataset/{d.pk}", _wmts_get_tile(d)),
+        lambda r, d, j: r.status_code == 200 and r["Content-Type"] == "image/png",
+    ),
+    "wxs:wmts_tile": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/wmts/dataset/{d.pk}/1.0.0/{d.layer_name}/default/LAMB93/0/0/0.png"),
+        lambda r, d, j: r.status_code == 200 and r["Content-Type"] == "image/png",
+    ),
+    "wxs:tms": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/tms/dataset/{d.pk}/1.0.0/{d.layer_name}/GoogleMapsCompatible/0/0/0.png"),
+        lambda r, d, j: r.status_code == 200 and r["Content-Type"] == "image/png",
     ),
     # OGC API Records serve what anonymous visitors may see, whoever asks.
     "wxs:ogcapi items": Row(
