@@ -203,6 +203,39 @@ MATRIX = {
     "wxs:styles POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/", {}), _status(400)),
     "wxs:style_sld": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/sld/"), _status(200)),
     "wxs:style_sld POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/sld/", {}), _status(400)),
+    # OGC API Features: one collection per dataset, shown and served to whoever may view its data.
+    "wxs:ogcapi collections": Row(
+        "read",
+        lambda c, a, d, j: c.get("/ogcapi/collections", {"f": "json"}),
+        lambda r, d, j: r.status_code == 200 and d.layer_name in {x["id"] for x in r.json()["collections"]},
+        lists=True,
+    ),
+    "wxs:ogcapi openapi": Row(
+        "read",
+        lambda c, a, d, j: c.get("/ogcapi/openapi", {"f": "json"}),
+        lambda r, d, j: r.status_code == 200 and f"/collections/{d.layer_name}/items" in r.json()["paths"],
+        lists=True,
+    ),
+    "wxs:ogcapi collection": Row(
+        "read", lambda c, a, d, j: c.get(f"/ogcapi/collections/{d.layer_name}", {"f": "json"}), _status(200)
+    ),
+    "wxs:ogcapi features": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/ogcapi/collections/{d.layer_name}/items", {"f": "json"}),
+        lambda r, d, j: r.status_code == 200 and r.json()["numberMatched"] > 0,
+    ),
+    "wxs:ogcapi feature": Row(
+        "read", lambda c, a, d, j: c.get(f"/ogcapi/collections/{d.layer_name}/items/1", {"f": "json"}), _status(200)
+    ),
+    "wxs:ogcapi queryables": Row(
+        "read",
+        lambda c, a, d, j: c.get(f"/ogcapi/collections/{d.layer_name}/queryables", {"f": "json"}),
+        _status(200),
+    ),
+    "wxs:styles": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/"), _status(200)),
+    "wxs:styles POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/", {}), _status(400)),
+    "wxs:style_sld": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/sld/"), _status(200)),
+    "wxs:style_sld POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/sld/", {}), _status(400)),
     "api:dataset-list": Row("read", lambda c, a, d, j: a.get("/api/v1/datasets/"), _lists_id, lists=True),
     "api:dataset-detail": Row("read", lambda c, a, d, j: a.get(f"/api/v1/datasets/{d.pk}/"), _status(200)),
     "api:dataset-publish": Row("edit", lambda c, a, d, j: a.post(f"/api/v1/datasets/{d.pk}/publish/"), _status(200)),
