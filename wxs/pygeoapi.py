@@ -458,9 +458,20 @@ def _visible_resources(api: API, user: User | AnonymousUser, collection: str | N
     if decision.restricted:
         territories = [int(i) for i in decision.territory_ids]
         providers = [{**provider, "territory_ids": territories} for provider in resource["providers"]]
-        resource = {**resource, "providers": providers}
+        extents = {**resource["extents"], "spatial": _narrowed(resource["extents"]["spatial"], decision.territory)}
+        resource = {**resource, "providers": providers, "extents": extents}
     kept[collection] = resource
     return kept
+
+
+def _narrowed(spatial: dict, territory) -> dict:
+    """The collection's WGS84 extent within the caller's territory, so it does not tell where data lie outside."""
+    xmin, ymin, xmax, ymax = spatial["bbox"]
+    txmin, tymin, txmax, tymax = territory.extent
+    bbox = [max(xmin, txmin), max(ymin, tymin), min(xmax, txmax), min(ymax, tymax)]
+    if bbox[0] > bbox[2] or bbox[1] > bbox[3]:
+        bbox = [txmin, tymin, txmax, tymax]
+    return {**spatial, "bbox": bbox}
 
 
 def _visible_openapi(openapi: dict, shown: set[str], hidden: set[str]) -> dict:

@@ -208,6 +208,10 @@ def test_territory_restricted_grant_gets_only_clipped_features_inside(client, li
     fids = {f["properties"]["code"]: f["id"] for f in answer["features"]}
     item = requests.get(f"{url}/{fids[1]}", params={"f": "json", "crs": lambert}, cookies=cookies, timeout=30)
     assert item.status_code == 200 and inside.contains(shape(item.json()["geometry"]))
+    collection = requests.get(url.removesuffix("/items"), params={"f": "json"}, cookies=cookies, timeout=30).json()
+    west, south, east, north = collection["extent"]["spatial"]["bbox"][0]
+    txmin, tymin, txmax, tymax = territory.geometry.extent
+    assert txmin <= west <= east <= txmax and tymin <= south <= north <= tymax, "the extent stays in the territory"
     everything = Features(f"{live_server.url}/ogcapi/")  # anonymous: not even the collection
     assert private.layer_name not in _ids(everything.collections())
     far = max(fids.values()) + 5
