@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import ogcapi_views, style_views, tile_views, views
+from . import api, ogcapi_views, style_views, tile_views, views
 
 app_name = "wxs"
 urlpatterns = [
@@ -16,5 +16,6 @@ urlpatterns = [
     path("tms/dataset/<int:pk>/<path:resource>", tile_views.tms, name="tms"),
     path("donnees/<int:pk>/styles/", style_views.style_editor, name="styles"),
     path("donnees/<int:pk>/styles/sld/", style_views.style_sld, name="style_sld"),
+    path("api/v1/datasets/<int:pk>/style/", api.StyleView.as_view(), name="api_style"),
     re_path(r"^ogcapi/(?P<endpoint>.*)$", ogcapi_views.ogcapi, name="ogcapi"),
 ]

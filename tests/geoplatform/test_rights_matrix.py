@@ -236,6 +236,12 @@ MATRIX = {
     "wxs:styles POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/", {}), _status(400)),
     "wxs:style_sld": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/sld/"), _status(200)),
     "wxs:style_sld POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/sld/", {}), _status(400)),
+    "wxs:api_style": Row("read", lambda c, a, d, j: a.get(f"/api/v1/datasets/{d.pk}/style/"), _status(200)),
+    "wxs:api_style PUT": Row(
+        "edit",
+        lambda c, a, d, j: a.put(f"/api/v1/datasets/{d.pk}/style/", {"kind": "single"}, format="json"),
+        _status(200),
+    ),
     "api:dataset-list": Row("read", lambda c, a, d, j: a.get("/api/v1/datasets/"), _lists_id, lists=True),
     "api:dataset-detail": Row("read", lambda c, a, d, j: a.get(f"/api/v1/datasets/{d.pk}/"), _status(200)),
     "api:dataset-publish": Row("edit", lambda c, a, d, j: a.post(f"/api/v1/datasets/{d.pk}/publish/"), _status(200)),
