@@ -4,6 +4,8 @@ from . import api, ogcapi_views, style_views, tile_views, views
 
 app_name = "wxs"
 urlpatterns = [
+    path("ows", views.global_ows, name="global_ows"),
+    path("ows/org/<slug:slug>", views.organisation_ows, name="organisation_ows"),
     path("ows/dataset/<int:pk>", views.dataset_ows, name="dataset_ows"),
     path("wmts/dataset/<int:pk>", tile_views.wmts, name="wmts"),
     path(

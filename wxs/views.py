@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 from catalogue.models import Dataset
 from geoplatform import rights
 from geoplatform.auth import KEY_PARAMETER, caller
+from geoplatform.models import Organisation
 
 from . import mapserver
 
@@ -19,18 +20,46 @@ def _cache_control(dataset: Dataset, decision: rights.Decision) -> str:
     return "private, no-store"
 
 
+def _params(request: HttpRequest) -> dict[str, str]:
+    return {key: value for key, value in request.GET.items() if key.lower() not in PRIVATE_PARAMETERS}
+
+
+def _answer(request: HttpRequest, mapfile, cache_control: str) -> HttpResponse:
+    answer = mapserver.render(mapfile, _params(request), request.build_absolute_uri("/"))
+    response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+    response["Cache-Control"] = cache_control
+    return response
+
+
 @require_GET
 def dataset_ows(request: HttpRequest, pk: int) -> HttpResponse:
-    """WMS/WFS for one dataset, answered by MapServer within the territory the caller's rights allow."""
+    """WMS/WFS/WCS for one dataset, answered by MapServer within the territory the caller's rights allow."""
     dataset = get_object_or_404(Dataset.objects.select_related("organisation"), pk=pk)
     decision = rights.decide(caller(request), rights.Action.VIEW_DATA, dataset)
     if not decision or (decision.restricted and not decision.territory_ids):  # MapServer clips by territory rows
         raise Http404
     if not dataset.has_data:
         return HttpResponse("Ce jeu de données n'a pas encore de données.", status=404, content_type="text/plain")
-    params = {key: value for key, value in request.GET.items() if key.lower() not in PRIVATE_PARAMETERS}
     mapfile = mapserver.mapfile_for(dataset, decision.territory_ids if decision.restricted else ())
-    answer = mapserver.render(mapfile, params, request.build_absolute_uri("/"))
-    response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
-    response["Cache-Control"] = _cache_control(dataset, decision)
-    return response
+    return _answer(request, mapfile, _cache_control(dataset, decision))
+
+
+def _service(request: HttpRequest, organisation: Organisation | None) -> HttpResponse:
+    """A multi-layer service holding only the caller's layers: MapServer itself refuses the others."""
+    user = caller(request)
+    entries = mapserver.caller_layers(user, organisation)
+    mapfile = mapserver.service_mapfile_for(organisation, entries)
+    shared = not user.is_authenticated  # anonymous callers all get the same variant
+    return _answer(request, mapfile, "public, max-age=300" if shared else "private, no-store")
+
+
+@require_GET
+def global_ows(request: HttpRequest) -> HttpResponse:
+    """WMS/WFS/WCS of every layer the caller may view."""
+    return _service(request, None)
+
+
+@require_GET
+def organisation_ows(request: HttpRequest, slug: str) -> HttpResponse:
+    """WMS/WFS/WCS of one organisation's layers the caller may view."""
+    return _service(request, get_object_or_404(Organisation, slug=slug))

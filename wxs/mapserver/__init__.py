@@ -3,6 +3,9 @@ on them. The rest of the platform imports from here."""
 
 from .mapfiles import (  # noqa: F401
     MASK_LAYER,
+    caller_layers,
+    service_mapfile_for,
+    service_mapfile_text,
     ONLINE_RESOURCE_PLACEHOLDER,
     OUTPUT_SRS,
     mapfile_for,
