@@ -5,6 +5,7 @@ DTD or entities, nothing that makes MapServer fetch a URL), then MapServer appli
 the CLASS blocks it built are read back as text for our mapfiles.
 """
 
+import re
 import threading
 
 from django.utils.translation import gettext as _
@@ -126,7 +127,22 @@ def import_sld(dataset: Dataset, document: bytes | str) -> str:
             ) from error
         if not layer.numclasses:
             raise StyleError("sld_no_rules", _("Le SLD ne contient aucune règle applicable à cette couche."))
-        return _layer_text(layer)
+        text = _known_symbols(_layer_text(layer))
+        try:  # what goes into every mapfile must load: a broken LAYER would refuse every request
+            _map_from_text(_mapfile_text(dataset, text))
+        except Exception as error:
+            raise StyleError(
+                "sld_rejected", _("MapServer n'a pas pu lire ce SLD : %(e)s") % {"e": str(error)[:300]}
+            ) from error
+        return text
+
+
+def _known_symbols(text: str) -> str:
+    """MapServer names the marks it builds from an SLD (`sld_mark_symbol_square_filled`…), symbols our mapfiles do
+    not define: draw them with the mapfile's circle."""
+    return re.sub(
+        r'SYMBOL\s+"(?!circle")[^"\n]*"', 'SYMBOL "circle"', re.sub(r"SYMBOL\s+[1-9][0-9]*\b", 'SYMBOL "circle"', text)
+    )
 
 
 def _layer_text(layer) -> str:

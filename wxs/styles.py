@@ -277,14 +277,18 @@ def default_style(dataset: Dataset):
 def style_classes(dataset: Dataset, style) -> str:
     if style.kind == "sld":
         return style.engine_classes
-    return definition_classes(dataset, style.kind, style.definition)
+    # Validated again: new data may have dropped the attribute, and a broken LAYER would refuse every request.
+    return definition_classes(dataset, style.kind, validate(dataset, style.kind, style.definition))
 
 
 def mapfile_classes(dataset: Dataset) -> str:
     """The CLASS blocks (and any LAYER-level LABELITEM/CLASSITEM/scale lines) of a vector dataset's layer."""
     style = default_style(dataset) if dataset.pk else None
     if style is not None:
-        return style_classes(dataset, style)
+        try:
+            return style_classes(dataset, style)
+        except StyleError:
+            pass  # the geometry type's default until the producer fixes the style
     return f"""    CLASS
       NAME {_quote(dataset.title)}
       STYLE {DEFAULT_STYLES[family(dataset)]} END

@@ -72,3 +72,44 @@ def test_hostile_sld_is_refused(grid, document, code):
     with pytest.raises(styles.StyleError) as error:
         sld.import_sld(grid, document)
     assert error.value.code == code
+
+
+POINT_SLD = b"""<StyledLayerDescriptor version="1.0.0" xmlns="http://www.opengis.net/sld" xmlns:ogc="http://www.opengis.net/ogc">
+<NamedLayer><Name>arbres de QGIS</Name><UserStyle><FeatureTypeStyle><Rule><Name>Arbres</Name>
+<PointSymbolizer><Graphic><Mark><WellKnownName>square</WellKnownName><Fill><CssParameter name="fill">#ff0000</CssParameter>
+</Fill></Mark><Size>12</Size></Graphic></PointSymbolizer></Rule></FeatureTypeStyle></UserStyle></NamedLayer>
+</StyledLayerDescriptor>"""
+
+
+def test_imported_point_marks_are_drawn(client, organisations, producer_a, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from tests.sample_data import ORIGIN, geopackage, points
+
+    dataset = import_now(
+        producer_a, organisations["a"], geopackage(tmp_path / "a.gpkg", {"arbres": points(3)}), "A"
+    ).dataset
+    dataset.public = True
+    dataset.save()
+    text = sld.import_sld(dataset, POINT_SLD)
+    assert 'SYMBOL "circle"' in text, "MapServer's own mark names are not in our mapfiles"
+    styles.save_style(dataset, "QGIS", "sld", {}, sld=POINT_SLD.decode(), engine_classes=text)
+    x, y = ORIGIN
+    params = {
+        "SERVICE": "WMS",
+        "VERSION": "1.1.1",
+        "REQUEST": "GetMap",
+        "LAYERS": dataset.layer_name,
+        "STYLES": "",
+        "SRS": "EPSG:2154",
+        "BBOX": f"{x - 50},{y - 50},{x + 50},{y + 50}",
+        "WIDTH": 100,
+        "HEIGHT": 100,
+        "FORMAT": "image/png",
+        "TRANSPARENT": "TRUE",
+    }
+    response = client.get(f"/ows/dataset/{dataset.pk}", params)
+    pixel = Image.open(io.BytesIO(response.content)).convert("RGBA").getpixel((50, 50))
+    assert pixel[0] > 200 and pixel[1] < 60 and pixel[3] > 200, pixel

@@ -140,3 +140,12 @@ def test_bad_definitions_get_french_errors(grid):
         styles.validate(grid, "single", {"symbol": {"fill": "red; DROP"}})
     with pytest.raises(styles.StyleError, match="numérique"):
         styles.validate(grid, "graduated", {"attribute": "nom", "classes": [{"min": 0, "max": 1, "color": "#000000"}]})
+
+
+def test_a_style_whose_attribute_disappeared_falls_back_to_the_default(client, grid):
+    _use(grid, "categorised", {"attribute": "code", "classes": [{"value": "0", "color": "#ff0000"}]})
+    grid.attributes = [a for a in grid.attributes if a["name"] != "code"]  # as a new data version without it
+    grid.save()
+    layer_changed(grid)
+    pixel = _getmap(client, grid, ROW).getpixel(_square_centre(1))
+    assert pixel[3] > 0 and pixel[2] > pixel[0], "drawn with the default blue, not refused"
