@@ -77,7 +77,8 @@ def test_hostile_sld_is_refused(grid, document, code):
 POINT_SLD = b"""<StyledLayerDescriptor version="1.0.0" xmlns="http://www.opengis.net/sld" xmlns:ogc="http://www.opengis.net/ogc">
 <NamedLayer><Name>arbres de QGIS</Name><UserStyle><FeatureTypeStyle><Rule><Name>Arbres</Name>
 <PointSymbolizer><Graphic><Mark><WellKnownName>square</WellKnownName><Fill>
-<CssParameter name="fill">#ff0000</CssParameter></Fill></Mark><Size>12</Size></Graphic></PointSymbolizer></Rule></FeatureTypeStyle></UserStyle></NamedLayer>
+<CssParameter name="fill">#ff0000</CssParameter></Fill></Mark><Size>12</Size></Graphic></PointSymbolizer></Rule>
+</FeatureTypeStyle></UserStyle></NamedLayer>
 </StyledLayerDescriptor>"""
 
 
