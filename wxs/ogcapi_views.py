@@ -13,28 +13,20 @@ STATISTICS_SERVICE = "OGC API Records"
 FEATURES_SERVICE = "OGC API Features"  # fits UsageCount's 20-character service column
 
 
-def _count_features(request: HttpRequest, endpoint: str) -> bool:
+def _count_features(request: HttpRequest, dataset: Dataset) -> None:
     """A request below a dataset's collection counts as an OGC request on that dataset, like a WMS call does."""
-    parts = endpoint.strip("/").split("/")
-    pk = pygeoapi.dataset_pk(parts[1]) if len(parts) >= 2 and parts[0] == "collections" else None
-    if pk is None:
-        return False
-    organisation_id = Dataset.objects.filter(pk=pk).values_list("organisation_id", flat=True).first()
     user = caller(request)
     statistics.record(
         UsageCount.Kind.OGC,
         service=FEATURES_SERVICE,
-        dataset_id=pk,
-        organisation_id=organisation_id,
+        dataset_id=dataset.pk,
+        organisation_id=dataset.organisation_id,
         user_id=user.pk if user.is_authenticated else None,
     )
-    return True
 
 
 def _count_record(request: HttpRequest, endpoint: str) -> None:
     """A record fetched by id counts as an OGC request on its dataset, like a WMS call does."""
-    if _count_features(request, endpoint):
-        return
     parts = endpoint.strip("/").split("/")
     if len(parts) != 4 or parts[:3] != ["collections", pygeoapi.CATALOGUE, "items"]:
         return
@@ -62,6 +54,8 @@ def ogcapi(request: HttpRequest, endpoint: str) -> HttpResponse:
     response = HttpResponse(answer.body, status=answer.status)
     for name, value in answer.headers.items():
         response[name] = value
-    if answer.status == 200:
+    if answer.status == 200 and answer.dataset is not None:
+        _count_features(request, answer.dataset)
+    elif answer.status == 200:
         _count_record(request, endpoint)
     return response

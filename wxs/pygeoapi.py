@@ -390,6 +390,7 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes | str
+    dataset: Dataset | None = None  # the dataset whose collection was asked for and may be viewed (statistics)
 
 
 @dataclass(frozen=True)
@@ -436,10 +437,12 @@ def _known_item(collection: str, item: str) -> bool:
     return True
 
 
-def _visible_resources(api: API, user: User | AnonymousUser, collection: str | None) -> dict[str, dict]:
+def _visible_resources(
+    api: API, user: User | AnonymousUser, collection: str | None
+) -> tuple[dict[str, dict], Dataset | None]:
     """The collections `user` may view: every one for listings (`collection` None), else only that one (a
     restricted decision hands its territories to `LayerProvider`). Others are left out, so pygeoapi answers for
-    them exactly as for a collection that does not exist."""
+    them exactly as for a collection that does not exist. Also returns the dataset of `collection` if it is shown."""
     resources = api.config["resources"]
     layers = {name: pk for name in resources if (pk := dataset_pk(name)) is not None}
     kept = {name: resource for name, resource in resources.items() if name not in layers}
@@ -447,13 +450,15 @@ def _visible_resources(api: API, user: User | AnonymousUser, collection: str | N
         queryset = Dataset.objects.filter(pk__in=layers.values())
         allowed = set(rights.visible(user, queryset, rights.Action.VIEW_DATA).values_list("pk", flat=True))
         kept.update({name: resources[name] for name, pk in layers.items() if pk in allowed})
-        return kept
+        return kept, None
     if collection not in layers:
-        return kept
-    dataset = Dataset.objects.select_related("organisation").filter(pk=layers[collection]).first()
+        return kept, None
+    # Only what `decide` reads: a record row carries its search vector and ISO document.
+    fields = ("pk", "public", "territory_restricted", "organisation__id")
+    dataset = Dataset.objects.select_related("organisation").only(*fields).filter(pk=layers[collection]).first()
     decision = rights.decide(user, rights.Action.VIEW_DATA, dataset) if dataset else rights.DENIED
     if not decision:
-        return kept
+        return kept, None
     resource = resources[collection]
     if decision.restricted:
         territories = [int(i) for i in decision.territory_ids]
@@ -461,7 +466,7 @@ def _visible_resources(api: API, user: User | AnonymousUser, collection: str | N
         extents = {**resource["extents"], "spatial": _narrowed(resource["extents"]["spatial"], decision.territory)}
         resource = {**resource, "providers": providers, "extents": extents}
     kept[collection] = resource
-    return kept
+    return kept, dataset
 
 
 def _narrowed(spatial: dict, territory) -> dict:
@@ -474,14 +479,14 @@ def _narrowed(spatial: dict, territory) -> dict:
     return {**spatial, "bbox": bbox}
 
 
-def _visible_openapi(openapi: dict, shown: set[str], hidden: set[str]) -> dict:
+def _visible_openapi(openapi: dict, hidden: set[str]) -> dict:
     """pygeoapi's OpenAPI document without the paths and tags of the collections the caller may not view."""
     if not hidden:
         return openapi
-    prefixes = tuple(f"/collections/{name}" for name in hidden)
 
     def keep(path: str) -> bool:
-        return not any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
+        parts = path.split("/", 3)  # "/collections/<id>/..." -> ["", "collections", "<id>", ...]
+        return not (len(parts) > 2 and parts[1] == "collections" and parts[2] in hidden)
 
     document = {**openapi, "paths": {path: item for path, item in openapi.get("paths", {}).items() if keep(path)}}
     if "tags" in openapi:
@@ -489,20 +494,23 @@ def _visible_openapi(openapi: dict, shown: set[str], hidden: set[str]) -> dict:
     return document
 
 
-def caller_api(api: API, user: User | AnonymousUser, collection: str | None = None) -> API:
-    """A shallow copy of the process's API object that only serves what `user` may view."""
-    resources = _visible_resources(api, user, collection)
-    hidden = {name for name in api.config["resources"] if name not in resources}
-    if collection is not None:  # a request about one collection: the others are unknown, not forbidden
-        hidden = {name for name in hidden if name == collection}
+def caller_api(
+    api: API, user: User | AnonymousUser, collection: str | None = None, openapi: bool = False
+) -> tuple[API, Dataset | None]:
+    """A shallow copy of the process's API object that only serves what `user` may view (its OpenAPI document
+    filtered too when `openapi`, the only endpoint that shows it), and the dataset of `collection` if shown."""
+    resources, dataset = _visible_resources(api, user, collection)
     view = copy.copy(api)
     view.config = {**api.config, "resources": resources}
     view.tpl_config = {
         **api.tpl_config,
-        "resources": {k: v for k, v in api.tpl_config["resources"].items() if k in resources},
+        "resources": {name: item for name, item in api.tpl_config["resources"].items() if name in resources},
     }
-    view.openapi = _visible_openapi(api.openapi, set(resources), hidden)
-    return view
+    if openapi:
+        view.openapi = _visible_openapi(
+            api.openapi, {name for name in api.config["resources"] if name not in resources}
+        )
+    return view, dataset
 
 
 def _without_key(request: HttpRequest) -> HttpRequest:
@@ -526,12 +534,14 @@ def respond(request: HttpRequest, endpoint: str, user: User | AnonymousUser) -> 
         args = match.groupdict()
         if "item" in args and not _known_item(args["collection"], args["item"]):
             return None
-        api = caller_api(engine.get(), user, args.get("collection"))
+        api, dataset = caller_api(
+            engine.get(), user, args.get("collection"), openapi=route.function is core_api.openapi_
+        )
         api_request = APIRequest.from_django(_without_key(request), api.locales)
         if not api_request.is_valid():
             headers, status, content = api.get_format_exception(api_request)
         else:
             headers, status, content = route.function(api, api_request, *args.values())
             content = apply_gzip(headers, content)
-        return Answer(status=int(status), headers=dict(headers), body=content)
+        return Answer(status=int(status), headers=dict(headers), body=content, dataset=dataset)
     return None
