@@ -16,6 +16,7 @@ from shapely.geometry import box, shape
 from catalogue.models import Dataset, Grant
 from geoplatform import statistics
 from geoplatform.models import ApiToken, Territory, UsageCount
+from importer.services.pipeline import create_import
 from tests.conftest import import_now
 from tests.sample_data import ORIGIN, shapefile_zip, squares
 
@@ -233,6 +234,16 @@ def test_new_publication_and_new_version_show_up_without_restart(
     second.save()
     items = requests.get(f"{base}/collections/{second.layer_name}/items", params={"f": "json"}).json()
     assert items["numberMatched"] == 3
+
+    # A new data version lands in a new table: the collection follows it.
+    old_table = second.table_name
+    update = shapefile_zip(tmp_path / "v3", squares(count=5))
+    job = create_import(user=producer_a, path=update, filename=update.name, dataset=second, run_now=True)
+    assert job.status == "succeeded", job.error_message
+    second.refresh_from_db()
+    assert second.table_name != old_table
+    items = requests.get(f"{base}/collections/{second.layer_name}/items", params={"f": "json"}).json()
+    assert items["numberMatched"] == 5
 
     Dataset.objects.filter(pk=second.pk).delete()
     assert requests.get(f"{base}/collections/{second.layer_name}", params={"f": "json"}).status_code == 404
