@@ -355,12 +355,14 @@ def config_text() -> str:
 
 class _Engine:
     """The process's pygeoapi API object, built on first use (the test database exists only by then) and rebuilt
-    when the dataset collections change (a publication, a new data version, a deletion), without a restart."""
+    when the dataset collections change (a publication, a new data version, a deletion), without a restart. Its
+    OpenAPI document, which reads every collection's table, is only generated when first asked for."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.api: API | None = None
         self.signature: tuple | None = None
+        self.openapi_document: dict | None = None
 
     def get(self) -> API:
         current = signature()
@@ -369,15 +371,27 @@ class _Engine:
                 config = build_config()
                 # pygeoapi's own logging set-up does nothing once Django configured logging: apply its level here.
                 logging.getLogger("pygeoapi").setLevel(config["logging"]["level"])
-                self.api = API(config, get_oas(config, fail_on_invalid_collection=False))
+                self.api = API(config, {})
                 self.signature = current
+                self.openapi_document = None
             return self.api
+
+    def openapi(self, api: API) -> dict:
+        """The OpenAPI document of `api` (the current API object), generated once per configuration."""
+        with self.lock:
+            if self.openapi_document is None or api is not self.api:
+                document = get_oas(api.config, fail_on_invalid_collection=False)
+                if api is not self.api:
+                    return document
+                self.openapi_document = document
+            return self.openapi_document
 
     def reset(self) -> None:
         """Forget the API object and close pygeoapi's database connections (a test database is dropped after)."""
         with self.lock:
             self.api = None
             self.signature = None
+            self.openapi_document = None
             for pool in _pools:
                 pool.dispose()
 
@@ -507,9 +521,8 @@ def caller_api(
         "resources": {name: item for name, item in api.tpl_config["resources"].items() if name in resources},
     }
     if openapi:
-        view.openapi = _visible_openapi(
-            api.openapi, {name for name in api.config["resources"] if name not in resources}
-        )
+        hidden = {name for name in api.config["resources"] if name not in resources}
+        view.openapi = _visible_openapi(engine.openapi(api), hidden)
     return view, dataset
 
 
