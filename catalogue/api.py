@@ -19,6 +19,7 @@ from geoplatform.models import Domain, Organisation, User, UserGroup
 from importer.models import Upload
 from importer.services import pipeline, uploads
 from importer.services.errors import ImportError_
+from wxs.links import service_links
 
 from . import api_records, iso19139, iso19139_http, search, sharing
 from .models import Dataset, Grant
@@ -57,11 +58,11 @@ class DatasetSerializer(api_records.RecordSerializerMixin, serializers.ModelSeri
     def get_links(self, dataset: Dataset) -> dict[str, str]:
         request = self.context.get("request")
         page = request.build_absolute_uri(dataset.get_absolute_url()) if request else dataset.get_absolute_url()
-        ows = reverse("wxs:dataset_ows", args=[dataset.pk], request=request)
+        absolute = request.build_absolute_uri if request else str
         return {
             "self": reverse("api:dataset-detail", args=[dataset.pk], request=request),
             "page": page,
-            "wms": f"{ows}?SERVICE=WMS&REQUEST=GetCapabilities",
+            **{service.key: service.url for service in service_links(dataset, absolute)},
             "dcat": reverse("catalogue:dcat_dataset", kwargs={"pk": dataset.pk, "fmt": "ttl"}, request=request),
             "iso19139": reverse("api:dataset-iso19139", kwargs={"pk": dataset.pk}, request=request, format="xml"),
         }

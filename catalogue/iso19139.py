@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from geoplatform import rights
+from wxs.links import service_links
 
 from . import editor, records, thesauri
 from .models import Contact, Dataset, DatasetLink, Keyword, RecordRevision, ResponsibleParty
@@ -177,21 +178,9 @@ def _links(dataset: Dataset) -> list[tuple[str, str, str, str, str]]:
             "information",
         )
     ]
-    if dataset.has_data:
-        ows = _absolute(reverse("wxs:dataset_ows", args=[dataset.pk]))
-        links.append(
-            (f"{ows}?SERVICE=WMS&REQUEST=GetCapabilities", "OGC:WMS", dataset.layer_name, dataset.title, "browsing")
-        )
-        if dataset.kind == Dataset.Kind.VECTOR:
-            links.append(
-                (
-                    f"{ows}?SERVICE=WFS&REQUEST=GetCapabilities",
-                    "OGC:WFS",
-                    dataset.layer_name,
-                    dataset.title,
-                    "download",
-                )
-            )
+    for service in service_links(dataset, _absolute):
+        function = "browsing" if service.key in {"wms", "wmts"} else "download"
+        links.append((service.url, service.protocol, dataset.layer_name, dataset.title, function))
     for link in dataset.extra_links.all():
         function = "download" if "DOWNLOAD" in link.protocol.upper() else "information"
         links.append((link.url, link.protocol, link.name, link.description, function))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geoplatform import audit, rights
+from wxs.links import service_links
 
 from . import editor, iso19139, iso19139_http, records, search, services, sharing, tasks
 from .forms import (
@@ -61,6 +62,7 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "last_job": dataset.import_jobs.first() if rights.can(request.user, rights.Action.EDIT, dataset) else None,
         "record": editor.record_summary(dataset),
         "show_thumbnail": bool(dataset.thumbnail) and records.may_see_thumbnail(request.user, dataset),
+        "services": service_links(dataset, request.build_absolute_uri) if may_view_data else [],
     }
     if context["may_edit"]:
         context["completeness"] = records.completeness(dataset)
