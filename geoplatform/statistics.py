@@ -197,9 +197,26 @@ def _user_id(request: HttpRequest) -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
+# The global and organisation OGC services: counted with the dataset when the request names exactly one layer.
+SERVICE_VIEWS = {"wxs:global_ows", "wxs:organisation_ows"}
+LAYER_PARAMETERS = {"layers", "layer", "query_layers", "typename", "typenames", "coverageid"}
+
+
+def _named_dataset(request: HttpRequest) -> int | None:
+    names = set()
+    for name, value in request.GET.items():
+        if name.lower() in LAYER_PARAMETERS:
+            names |= {part.split(":")[-1].strip() for part in value.split(",") if part.strip()}
+    if len(names) == 1 and (name := names.pop()).startswith("ds") and name[2:].isdigit():
+        return int(name[2:])
+    return None
+
+
 def classify(request: HttpRequest) -> tuple[str, str] | None:
     """(kind, service) of a request we count, from the URL it matched; None for the others."""
     match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name in SERVICE_VIEWS:
+        return UsageCount.Kind.OGC, _ogc_service(request)
     if match is None or "pk" not in match.kwargs:
         return None
     if match.view_name == "catalogue:dataset":
@@ -219,9 +236,12 @@ def record_request(request: HttpRequest, response: HttpResponse) -> bool:
         return False
     kind, service = counted
     try:
-        dataset_id = int(request.resolver_match.kwargs["pk"])
+        if "pk" in request.resolver_match.kwargs:
+            dataset_id = int(request.resolver_match.kwargs["pk"])
+        else:
+            dataset_id = _named_dataset(request)
         user_id = _user_id(request)
-        organisation_id = _organisations.get(dataset_id)
+        organisation_id = _organisations.get(dataset_id) if dataset_id is not None else None
     except Exception:  # counting must never break an answered request
         logger.exception("Usage not counted")
         return False

@@ -55,6 +55,34 @@ def _denied(response) -> bool:
     return response.status_code == 302 and "/comptes/login/" in response["Location"]
 
 
+def _ows(operation: str, ds: Dataset) -> dict:
+    """One OGC operation on the dataset's layer, for the dataset, organisation and global endpoints."""
+    layer = ds.layer_name
+    if operation in ("GetMap", "GetCapabilities"):
+        return _wms(operation, ds)
+    if operation == "GetFeatureInfo":
+        info = {"QUERY_LAYERS": layer, "I": "32", "J": "32", "INFO_FORMAT": "application/json"}
+        return {**_wms("GetMap", ds), "REQUEST": operation, **info}
+    if operation == "GetLegendGraphic":
+        legend = {"LAYER": layer, "FORMAT": "image/png", "SLD_VERSION": "1.1.0"}
+        return {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": operation, **legend}
+    wfs = {"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": operation, "TYPENAMES": f"ms:{layer}"}
+    if operation == "DescribeFeatureType":
+        return wfs
+    return {**wfs, "OUTPUTFORMAT": "geojson", "COUNT": "1"}
+
+
+# What a granted answer to each operation looks like (a refusal is a ServiceException, or a 404 on /ows/dataset).
+OWS_GRANTED = {
+    "GetCapabilities": lambda r, d, j: r.status_code == 200 and f"<Name>{d.layer_name}</Name>".encode() in r.content,
+    "GetMap": lambda r, d, j: r.status_code == 200 and r["Content-Type"] == "image/png",
+    "GetFeatureInfo": lambda r, d, j: r.status_code == 200 and b"FeatureCollection" in r.content,
+    "GetLegendGraphic": lambda r, d, j: r.status_code == 200 and r["Content-Type"] == "image/png",
+    "DescribeFeatureType": lambda r, d, j: r.status_code == 200 and f'name="{d.layer_name}"'.encode() in r.content,
+    "GetFeature": lambda r, d, j: r.status_code == 200 and b'"FeatureCollection"' in r.content,
+}
+
+
 @dataclass
 class Row:
     kind: str  # read, edit, or public-only
@@ -157,6 +185,22 @@ MATRIX = {
         lambda c, a, d, j: c.get(f"/ows/dataset/{d.pk}", _wms("GetCapabilities", d)),
         lambda r, d, j: r.status_code == 200 and b"WMS_Capabilities" in r.content,
     ),
+    # The global and organisation services list and serve only the caller's layers (refusals: ServiceException).
+    **{
+        f"wxs:{view} {operation}": Row(
+            "read",
+            lambda c, a, d, j, url=url, operation=operation: c.get(url(d), _ows(operation, d)),
+            OWS_GRANTED[operation],
+            lists=view != "dataset_ows",
+        )
+        for view, url in (
+            ("global_ows", lambda d: "/ows"),
+            ("organisation_ows", lambda d: f"/ows/org/{d.organisation.slug}"),
+            ("dataset_ows", lambda d: f"/ows/dataset/{d.pk}"),
+        )
+        for operation in OWS_GRANTED
+        if view != "dataset_ows" or operation not in ("GetMap", "GetCapabilities")
+    },
     # Tiles (WMTS KVP and REST, TMS) answer through MapProxy with the same rights; refusals are OGC exceptions.
     "wxs:wmts_capabilities": Row(
         "read",

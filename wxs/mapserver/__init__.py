@@ -3,14 +3,25 @@ on them. The rest of the platform imports from here."""
 
 from .mapfiles import (  # noqa: F401
     MASK_LAYER,
-    caller_layers,
-    service_mapfile_for,
-    service_mapfile_text,
     ONLINE_RESOURCE_PLACEHOLDER,
     OUTPUT_SRS,
+    caller_layers,
     mapfile_for,
     mapfile_path,
     mapfile_text,
+    service_mapfile_for,
+    service_mapfile_text,
     write_mapfile,
 )
-from .runtime import MapServerResponse, config_text, ensure_config, render, version  # noqa: F401
+from .runtime import (  # noqa: F401
+    MapServerResponse,
+    MapServerStream,
+    MapServerUnavailable,
+    config_text,
+    ensure_config,
+    render,
+    respond,
+    socket_path,
+    start_pool,
+    version,
+)

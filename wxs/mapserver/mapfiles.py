@@ -374,7 +374,8 @@ def mapfile_text(dataset: Dataset, territory_ids: tuple[int, ...] = ()) -> str:
     web = _service_metadata(dataset.title, dataset.abstract, online, record, requests)
     web = web.replace('"application/vnd.ogc.csw.capabilities.response_xml"', '"application/vnd.iso.19139+xml"')
     head = _map_head(f"dataset_{dataset.pk}", _extent(dataset), _units(dataset.srid), dataset.srid)
-    return f"# Generated from the catalogue for {source}; do not edit.\n{head}{web}{_layers_text([(dataset, territory_ids)], False)}END\n"
+    layers = _layers_text([(dataset, territory_ids)], False)
+    return f"# Generated from the catalogue for {source}; do not edit.\n{head}{web}{layers}END\n"
 
 
 # --- Multi-layer services: the global `/ows` and one per organisation ---------------------------------------------
@@ -423,7 +424,8 @@ def service_mapfile_text(organisation: Organisation | None, entries: list[Entry]
     head = _map_head(f"service_{service_scope(organisation)}", _service_extent(entries), "DD", SERVICE_SRID)
     layers = _layers_text(entries, True)
     listed = ", ".join(f"{d.pk}v{d.version}" + (f"t{'_'.join(map(str, t))}" if t else "") for d, t in entries)
-    return f"# Generated from the catalogue for {service_scope(organisation)}: {listed or 'no layer'}; do not edit.\n{head}{web}{layers}END\n"
+    comment = f"# Generated from the catalogue for {service_scope(organisation)}: {listed or 'no layer'}; do not edit."
+    return f"{comment}\n{head}{web}{layers}END\n"
 
 
 def caller_layers(user, organisation: Organisation | None = None) -> list[Entry]:
