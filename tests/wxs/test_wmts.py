@@ -267,3 +267,21 @@ def test_territory_restricted_caller_gets_clipped_tiles_never_the_full_cache(cli
     full = mapproxy.cache_for(dataset).directory
     restricted = mapproxy.cache_for(dataset, territory_ids=(territory.pk,)).directory
     assert full != restricted and restricted.exists()
+
+
+def test_tile_requests_are_counted_as_wmts(client, public_dataset):
+    from geoplatform import statistics
+    from geoplatform.models import UsageCount
+
+    response, _pixel = get_tile(client, public_dataset, mapproxy.LAMBERT93, 14, INSIDE)
+    assert statistics.classify(response.wsgi_request) == (UsageCount.Kind.OGC, "WMTS")
+    caps = client.get(f"/tms/dataset/{public_dataset.pk}/1.0.0/")
+    assert statistics.classify(caps.wsgi_request) == (UsageCount.Kind.OGC, "WMTS")
+
+
+def test_seed_task_fills_the_cache(public_dataset):
+    from wxs.tasks import seed_tiles
+
+    result = seed_tiles.apply(args=[public_dataset.pk, ["GoogleMapsCompatible"], "12"])
+    assert result.get() > 0
+    assert list(mapproxy.cache_for(public_dataset).grid_directory(mapproxy.WEB_MERCATOR).rglob("*.png"))
