@@ -158,6 +158,8 @@ def _owner_roles(user: "User | AnonymousUser", dataset: "Dataset") -> set[str]:
 
 def decide(user: "User | AnonymousUser", action: Action, dataset: "Dataset") -> Decision:
     """May `user` do `action` on `dataset`, and within which territory?"""
+    if dataset.public and not dataset.territory_restricted and action in READ_ACTIONS:
+        return EVERYWHERE  # what the rules below give everybody here, without their queries (tiles, maps)
     if _is_admin(user):
         return EVERYWHERE
     roles = _owner_roles(user, dataset)
