@@ -428,6 +428,8 @@ ROUTES = [
 ]
 
 
+# Endpoints that show no collection: answered without asking the rights.
+NO_COLLECTIONS = {core_api.landing_page, core_api.conformance}
 LAYER_ID = re.compile(r"ds(\d+)")
 
 
@@ -547,9 +549,9 @@ def respond(request: HttpRequest, endpoint: str, user: User | AnonymousUser) -> 
         args = match.groupdict()
         if "item" in args and not _known_item(args["collection"], args["item"]):
             return None
-        api, dataset = caller_api(
-            engine.get(), user, args.get("collection"), openapi=route.function is core_api.openapi_
-        )
+        api, dataset = engine.get(), None
+        if route.function not in NO_COLLECTIONS:
+            api, dataset = caller_api(api, user, args.get("collection"), openapi=route.function is core_api.openapi_)
         api_request = APIRequest.from_django(_without_key(request), api.locales)
         if not api_request.is_valid():
             headers, status, content = api.get_format_exception(api_request)
