@@ -184,6 +184,11 @@ IMPORT_MAX_ZIP_ENTRIES = int(env("GP_IMPORT_MAX_ZIP_ENTRIES", "1000"))
 MAPSERVER_BIN = env("GP_MAPSERVER_BIN", "/usr/bin/mapserv")
 MAPFILE_DIR = DATA_DIR / "mapfiles"
 MAPSERVER_CONFIG_FILE = DATA_DIR / "mapserver.conf"
+# The FastCGI pool (manage.py mapserver_pool): its socket (empty: one per config file under /tmp), worker count
+# (0: CPU count) and how long one request may take.
+MAPSERVER_SOCKET = env("GP_MAPSERVER_SOCKET", "")
+MAPSERVER_WORKERS = int(env("GP_MAPSERVER_WORKERS", "0") or 0)
+MAPSERVER_TIMEOUT = float(env("GP_MAPSERVER_TIMEOUT", "120") or 120)
 
 # --- pycsw (its own process and venv, behind /csw; catalogue/csw.py) ---
 CSW_PORT = int(env("GP_CSW_PORT", "8001") or 8001)

@@ -31,8 +31,10 @@ def django_db_setup(django_db_setup):
     """pytest-django's test database; pygeoapi's connections to it are closed first, or it could not be dropped."""
     yield
     from wxs import pygeoapi
+    from wxs.mapserver import runtime
 
     pygeoapi.engine.reset()
+    runtime.stop_started_pool()  # its mapserv workers keep PostGIS connections open
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,35 @@
 """Running MapServer: its config file and answering one OGC request on a mapfile.
 
-MapServer 8 runs as a CGI process per request here (`mapserv`), fed the request by environment variables.
+MapServer 8 runs as a pool of `mapserv` FastCGI workers on one unix socket (`pool.py`, `manage.py mapserver_pool`;
+started on demand when none answers). Measured against in-process mapscript, see docs/benchmarks.md. This module is
+the FastCGI client: it sends the request and streams the answer.
 """
 
+import atexit
+import fcntl
+import hashlib
+import itertools
+import logging
 import os
 import re
+import socket
+import struct
 import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 
+from . import pool
 from .mapfiles import ONLINE_RESOURCE_PLACEHOLDER, _write_atomically
+
+logger = logging.getLogger(__name__)
 
 
 def config_text() -> str:
@@ -50,17 +67,185 @@ class MapServerResponse:
     body: bytes
 
 
-def render(mapfile: Path, params: dict[str, str], public_base_url: str) -> MapServerResponse:
-    """Answer one OGC request with MapServer on `mapfile`. `params` must not carry MAP (the caller strips it)."""
+@dataclass
+class MapServerStream:
+    """An answer whose body arrives as MapServer writes it (images, features); iterate `chunks` once."""
+
+    status: int
+    content_type: str
+    chunks: Iterator[bytes]
+
+
+class MapServerUnavailable(Exception):
+    code = "mapserver_unavailable"
+
+
+# --- The FastCGI pool (wxs/mapserver/pool.py) ---
+
+_FCGI_VERSION, _BEGIN, _END, _PARAMS, _STDIN, _STDOUT, _STDERR = 1, 1, 3, 4, 5, 6, 7
+_HEADER = struct.Struct("!BBHHBx")
+_XML_TYPES = ("text/xml", "application/xml", "application/vnd.ogc", "text/html")
+_started: dict[Path, subprocess.Popen] = {}  # pools this process started, by socket
+_start_lock = threading.Lock()
+
+
+def socket_path() -> Path:
+    """The pool's socket: from settings, else one per config file (a test session has its own config and pool)."""
+    if getattr(settings, "MAPSERVER_SOCKET", None):
+        return Path(settings.MAPSERVER_SOCKET)
+    digest = hashlib.sha1(str(Path(settings.MAPSERVER_CONFIG_FILE).resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"gp-mapserv-{digest}.sock"  # unix socket paths are limited to 107 bytes
+
+
+def pool_workers() -> int:
+    return int(getattr(settings, "MAPSERVER_WORKERS", 0) or os.cpu_count() or 2)
+
+
+def start_pool() -> None:
+    """Uses a running pool, else starts a local one for this process (stopped when it exits)."""
+    with _start_lock:
+        path = socket_path()
+        if pool.answers(path):
+            return
+        lock_path = path.with_suffix(".lock")
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # gunicorn workers racing to start the same pool: one wins
+            if not pool.answers(path):
+                config = ensure_config()
+                _started[path] = started = subprocess.Popen(
+                    [
+                        sys.executable,
+                        pool.__file__,
+                        str(path),
+                        "--workers",
+                        str(pool_workers()),
+                        "--config",
+                        str(config),
+                    ]
+                    + ["--mapserv", str(settings.MAPSERVER_BIN), "--parent-pid", str(os.getpid())],
+                    start_new_session=True,
+                )
+                deadline = time.monotonic() + 10
+                while not pool.answers(path) and time.monotonic() < deadline:
+                    if started.poll() is not None:
+                        break
+                    time.sleep(0.05)
+        if not pool.answers(path):
+            raise MapServerUnavailable(f"no MapServer pool answers on {path}")
+
+
+def stop_started_pool() -> None:
+    """Stop the pools this process started (end of a test session, process exit)."""
+    while _started:
+        _, started = _started.popitem()
+        if started.poll() is None:
+            started.terminate()
+            try:
+                started.wait(10)
+            except subprocess.TimeoutExpired:
+                started.kill()
+
+
+atexit.register(stop_started_pool)
+
+
+def _record(kind: int, content: bytes, request_id: int = 1) -> bytes:
+    padding = -len(content) % 8
+    return _HEADER.pack(_FCGI_VERSION, kind, request_id, len(content), padding) + content + b"\0" * padding
+
+
+def _name_value(name: str, value: str) -> bytes:
+    encoded = []
+    for part in (name.encode(), value.encode()):
+        encoded.append(struct.pack("!B", len(part)) if len(part) < 128 else struct.pack("!I", len(part) | 1 << 31))
+    return encoded[0] + encoded[1] + name.encode() + value.encode()
+
+
+def _params_records(params: dict[str, str]) -> bytes:
+    payload = b"".join(_name_value(name, value) for name, value in params.items())
+    records = [_record(_PARAMS, payload[i : i + 65535]) for i in range(0, len(payload), 65535)]
+    return b"".join(records) + _record(_PARAMS, b"")
+
+
+def _connect() -> socket.socket:
+    path = socket_path()
+    for attempt in range(2):
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.settimeout(float(getattr(settings, "MAPSERVER_TIMEOUT", 120)))
+        try:
+            connection.connect(str(path))
+            return connection
+        except OSError:
+            connection.close()
+            if attempt:
+                raise MapServerUnavailable(f"no MapServer pool answers on {path}") from None
+            start_pool()
+    raise AssertionError("unreachable")
+
+
+def _stdout(connection: socket.socket) -> Iterator[bytes]:
+    """The STDOUT stream of one FastCGI request, chunk by chunk; STDERR goes to our log."""
+    buffer = b""
+    try:
+        while True:
+            while len(buffer) < 8:
+                data = connection.recv(65536)
+                if not data:
+                    raise MapServerUnavailable("MapServer worker closed the connection")
+                buffer += data
+            _, kind, _, length, padding = _HEADER.unpack_from(buffer)
+            while len(buffer) < 8 + length + padding:
+                data = connection.recv(max(65536, 8 + length + padding - len(buffer)))
+                if not data:
+                    raise MapServerUnavailable("MapServer worker closed the connection")
+                buffer += data
+            content = buffer[8 : 8 + length]
+            buffer = buffer[8 + length + padding :]
+            if kind == _STDOUT and content:
+                yield content
+            elif kind == _STDERR and content:
+                logger.warning("mapserv: %s", content.decode("utf-8", "replace").strip())
+            elif kind == _END:
+                return
+    finally:
+        connection.close()
+
+
+def _exception(message: str) -> MapServerStream:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ServiceExceptionReport version="1.3.0" '
+        'xmlns="http://www.opengis.net/ogc"><ServiceException code="ServiceUnavailable">'
+        f"{message}</ServiceException></ServiceExceptionReport>"
+    ).encode()
+    return MapServerStream(503, "text/xml; charset=UTF-8", iter([body]))
+
+
+def respond(mapfile: Path, params: dict[str, str], public_base_url: str) -> MapServerStream:
+    """Answer one OGC request with the MapServer pool on `mapfile`, streaming the body (XML answers are buffered to
+    put our public URL in place of the placeholder). `params` must not carry MAP (the caller strips it).
+    A pool that cannot be reached gives a 503 ServiceException, never a hang."""
     query = urlencode({**params, "map": str(mapfile.resolve())})
-    env = {
+    environ = {
         "QUERY_STRING": query,
         "REQUEST_METHOD": "GET",
-        "MAPSERVER_CONFIG_FILE": str(ensure_config().resolve()),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "SCRIPT_NAME": "/mapserv",
+        "CONTENT_LENGTH": "0",
     }
-    completed = subprocess.run([settings.MAPSERVER_BIN], env=env, capture_output=True, timeout=120, check=False)
-    head, _, body = completed.stdout.partition(b"\r\n\r\n")
+    try:
+        connection = _connect()
+        connection.sendall(
+            _record(_BEGIN, struct.pack("!HB5x", 1, 0)) + _params_records(environ) + _record(_STDIN, b"")
+        )
+        chunks = _stdout(connection)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += next(chunks)
+    except (MapServerUnavailable, StopIteration, OSError) as error:
+        logger.error("MapServer pool: %s", error)
+        return _exception("MapServer is unavailable")
+    head, _, first = head.partition(b"\r\n\r\n")
     status, content_type = 200, "text/plain"
     for line in head.decode("latin-1").splitlines():
         name, _, value = line.partition(":")
@@ -68,11 +253,22 @@ def render(mapfile: Path, params: dict[str, str], public_base_url: str) -> MapSe
             content_type = value.strip()
         elif name.strip().lower() == "status":
             status = int(value.strip().split()[0])
-    if completed.returncode != 0 and not body:
-        return MapServerResponse(500, "text/plain", b"MapServer failed")
-    if content_type.startswith(("text/xml", "application/xml", "application/vnd.ogc", "text/html")):
+    if content_type.startswith(_XML_TYPES):
+        body = first + b"".join(chunks)
         body = body.replace(ONLINE_RESOURCE_PLACEHOLDER.encode(), public_base_url.rstrip("/").encode())
-    return MapServerResponse(status, content_type, body)
+        return MapServerStream(status, content_type, iter([body]))
+    return MapServerStream(status, content_type, itertools.chain([first] if first else [], chunks))
+
+
+def render(mapfile: Path, params: dict[str, str], public_base_url: str) -> MapServerResponse:
+    """The whole answer in memory (thumbnails, small answers); views stream with `respond`."""
+    answer = respond(mapfile, params, public_base_url)
+    try:
+        body = b"".join(answer.chunks)
+    except (MapServerUnavailable, OSError) as error:
+        logger.error("MapServer pool: %s", error)
+        return MapServerResponse(503, "text/plain", b"MapServer failed")
+    return MapServerResponse(answer.status, answer.content_type, body)
 
 
 def version() -> str:
