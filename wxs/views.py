@@ -20,8 +20,25 @@ def _cache_control(dataset: Dataset, decision: rights.Decision) -> str:
     return "private, no-store"
 
 
+def _spellings(key: str):
+    """`key` in distinct letter cases: MapServer reads KVP names case-insensitively."""
+    for mask in range(2 ** len(key)):
+        yield "".join(c.upper() if mask >> i & 1 else c.lower() for i, c in enumerate(key))
+
+
 def _params(request: HttpRequest) -> dict[str, str]:
-    return {key: value for key, value in request.GET.items() if key.lower() not in PRIVATE_PARAMETERS}
+    """The query for MapServer. A repeated parameter (WCS 2.0 SUBSET=x(..)&SUBSET=y(..)) keeps every value, each
+    under its own spelling of the name, since `render` takes a dict."""
+    params: dict[str, str] = {}
+    for key, values in request.GET.lists():
+        if key.lower() in PRIVATE_PARAMETERS:
+            continue
+        spellings = _spellings(key) if len(values) > 1 else iter([key])
+        for value in values:
+            name = next((s for s in spellings if s not in params), None)
+            if name is not None:
+                params[name] = value
+    return params
 
 
 def _answer(request: HttpRequest, mapfile, cache_control: str) -> HttpResponse:

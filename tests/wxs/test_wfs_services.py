@@ -116,3 +116,23 @@ def test_ogr2ogr_and_ogrinfo(live_server, layers, tmp_path):
         timeout=120,
     ).stdout
     assert "Feature Count: 12" in summary and "Extent:" in summary
+
+
+def test_territory_grant_is_clipped_in_the_global_service(client, reader, organisations, producer_a, tmp_path):
+    from django.contrib.gis.geos import GEOSGeometry
+
+    from catalogue.models import Grant
+    from tests.wxs.test_territory_vector import TERRITORY_L93, make_territory
+
+    dataset = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path / "t", squares()), "Carrés").dataset
+    Grant.objects.create(
+        dataset=dataset, action="view_data", grantee="user", user=reader, territory=make_territory(TERRITORY_L93)
+    )
+    client.force_login(reader)
+    params = {"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": "GetFeature", "TYPENAMES": f"ms:{dataset.layer_name}"}
+    features = json.loads(client.get("/ows", {**params, "OUTPUTFORMAT": "geojson"}).content)["features"]
+    assert sorted(f["properties"]["code"] for f in features) == [0, 1]
+    straddling = GEOSGeometry(json.dumps(next(f for f in features if f["properties"]["code"] == 1)["geometry"]))
+    assert straddling.extent[2] <= ORIGIN[0] + 1250 + 0.01  # cut at the territory's edge
+    client.logout()
+    assert b"ExceptionReport" in client.get("/ows", params).content  # anonymous: not in its variant

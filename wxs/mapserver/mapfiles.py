@@ -324,7 +324,6 @@ def _service_metadata(title: str, abstract: str, online: str, metadata_url: str,
         '"wms_feature_info_mime_type" "text/html,application/vnd.ogc.gml,application/json"',
         '"wms_getmap_formatlist" "image/png,image/jpeg,image/webp"',
         '"wfs_getfeature_formatlist" "geojson,csv,gml32"',
-        '"wfs_maxfeatures" "100000"',
         '"wcs_label" ' + _quote(title),
     ]
     body = "\n".join(f"      {line}" for line in lines)
