@@ -169,3 +169,14 @@ def test_data_change_regenerates_the_service(client, layers):
     public.title = "Parcelles renommées"
     public.save()
     assert b"Parcelles renomm" in client.get("/ows", params).content
+
+
+def test_mapfile_command_prints_the_services(layers, capsys):
+    from django.core.management import call_command
+
+    public, private = layers
+    call_command("mapfile", "--global")
+    text = capsys.readouterr().out
+    assert f'NAME "{public.layer_name}"' in text and f'NAME "{private.layer_name}"' not in text  # as anonymous
+    call_command("mapfile", "--org", "commune-a")
+    assert f'NAME "{public.layer_name}"' in capsys.readouterr().out
