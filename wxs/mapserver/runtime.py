@@ -137,7 +137,8 @@ def start_pool() -> None:
 def stop_started_pool() -> None:
     """Stop the pools this process started (end of a test session, process exit)."""
     while _started:
-        _, started = _started.popitem()
+        path, started = _started.popitem()
+        path.with_suffix(".lock").unlink(missing_ok=True)
         if started.poll() is None:
             started.terminate()
             try:
