@@ -7,6 +7,7 @@ connections over the idle workers.
 """
 
 import argparse
+import ctypes
 import os
 import signal
 import socket
@@ -57,7 +58,9 @@ def serve(
     stopping = False
 
     def spawn() -> None:
-        child = subprocess.Popen([mapserv], stdin=listener.fileno(), env=env, close_fds=True)
+        child = subprocess.Popen(
+            [mapserv], stdin=listener.fileno(), env=env, close_fds=True, preexec_fn=_die_with_parent
+        )
         children[child.pid] = child
         started[child.pid] = time.monotonic()
 
@@ -101,6 +104,14 @@ def serve(
                 child.kill()  # an idle FastCGI mapserv waits in accept() and only notices SIGTERM after a request
                 child.wait()
     return status
+
+
+def _die_with_parent() -> None:
+    """A worker whose supervisor was killed (SIGKILL) must not keep serving the socket and its PostGIS connections."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _alive(pid: int) -> bool:
