@@ -297,6 +297,40 @@ def serve(
     return TileResponse(answer["status"], answer["headers"], body)
 
 
+def cached_tile(
+    cache: Cache, grid: str, level: int, col: int, row: int, headers: dict[str, str] | None = None
+) -> TileResponse | None:
+    """A tile already in the cache, answered as MapProxy answers it (same bytes, ETag, Last-Modified, 304 on a
+    conditional request), without running MapProxy; None if it is not cached (MapProxy renders it then).
+
+    `row` counts from the top, as WMTS does: both our grids have their origin there, so it is MapProxy's own tile
+    row, and `tile_location_tc` (MapProxy's `tc` layout) gives the file. The cache directory belongs to the
+    caller's variant and signature, so a file found there is one MapProxy would serve to this caller now."""
+    if grid not in GRIDS:
+        return None
+    from mapproxy.cache.path import tile_location_tc
+    from mapproxy.cache.tile import Tile
+    from mapproxy.util.times import format_httpdate, parse_httpdate
+
+    location = tile_location_tc(Tile((col, row, level)), str(cache.grid_directory(grid)), "png")
+    try:
+        with open(location, "rb") as file:
+            stats = os.fstat(file.fileno())
+            body = file.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    # MapProxy's own validators (mapproxy.service.tile, Response.cache_headers): md5 of mtime and size.
+    etag = hashlib.md5(f"{stats.st_mtime}{stats.st_size}".encode(), usedforsecurity=False).hexdigest()
+    answer = {"Content-Type": "image/png", "Etag": etag, "Last-Modified": format_httpdate(stats.st_mtime)}
+    headers = headers or {}
+    since = parse_httpdate(headers.get("HTTP_IF_MODIFIED_SINCE")) if "HTTP_IF_MODIFIED_SINCE" in headers else None
+    # Whole seconds, as Last-Modified says (MapProxy compares the fractional mtime: never 304 within a second).
+    if headers.get("HTTP_IF_NONE_MATCH") == etag or (since is not None and int(stats.st_mtime) <= since):
+        del answer["Content-Type"]
+        return TileResponse(304, answer, b"")
+    return TileResponse(200, answer, body)
+
+
 def public_urls(body: bytes, dataset: Dataset, base_url: str, key: str | None = None) -> bytes:
     """MapProxy's internal links made public: `/wmts` and `/service` become our WMTS endpoint, `/tms` our TMS
     endpoint; a caller who came with `?key=` gets it back in the WMTS links, so that GIS clients keep sending it."""

@@ -163,6 +163,43 @@ def test_a_cached_tile_is_served_from_disk(client, public_dataset):
     assert Image.open(io.BytesIO(second.content)).convert("RGBA").getpixel((5, 5)) == (255, 0, 0, 255)
 
 
+def test_a_cache_hit_answers_as_mapproxy_does(client, public_dataset):
+    """A hit is read from the cache without MapProxy: same bytes, validators and conditional answers, REST or KVP."""
+    level = 14
+    row, col, pixel = tile_of(mapproxy.LAMBERT93, level, INSIDE)
+    path = tile_path(public_dataset, mapproxy.LAMBERT93, level, row, col)
+    first = client.get(path)  # a miss: MapProxy renders and stores it
+    assert painted(first, pixel)
+    second = client.get(path)
+    assert second.content == first.content
+    assert second["Cache-Control"] == first["Cache-Control"] and second["Content-Type"] == "image/png"
+    engine = mapproxy.serve(  # MapProxy's own answer to the same hit (its miss answer dates the tile otherwise)
+        public_dataset,
+        mapproxy.cache_for(public_dataset),
+        f"/wmts/1.0.0/{public_dataset.layer_name}/default/LAMB93/{level}/{row}/{col}.png",
+    )
+    assert engine.body == second.content
+    assert (engine.headers["Etag"], engine.headers["Last-Modified"]) == (second["ETag"], second["Last-Modified"])
+    kvp = client.get(
+        f"/wmts/dataset/{public_dataset.pk}",
+        {"SERVICE": "WMTS", "REQUEST": "GetTile", "VERSION": "1.0.0", "LAYER": public_dataset.layer_name,
+         "STYLE": "default", "TILEMATRIXSET": "LAMB93", "TILEMATRIX": str(level), "TILEROW": str(row),
+         "TILECOL": str(col), "FORMAT": "image/png"},
+    )  # fmt: skip
+    assert kvp.status_code == 200 and kvp.content == first.content and kvp["ETag"] == second["ETag"]
+    assert client.get(path, HTTP_IF_NONE_MATCH=second["ETag"]).status_code == 304
+    assert client.get(path, HTTP_IF_MODIFIED_SINCE=second["Last-Modified"]).status_code == 304
+    assert client.get(path, HTTP_IF_NONE_MATCH="other").status_code == 200
+
+
+def test_a_cached_tile_is_refused_once_the_dataset_is_private(client, public_dataset):
+    response, pixel = get_tile(client, public_dataset, mapproxy.LAMBERT93, 14, INSIDE)
+    assert painted(response, pixel)
+    assert list(mapproxy.cache_for(public_dataset).grid_directory(mapproxy.LAMBERT93).rglob("*.png"))
+    type(public_dataset).objects.filter(pk=public_dataset.pk).update(public=False)  # no signal, no invalidation
+    assert _refused(get_tile(client, public_dataset, mapproxy.LAMBERT93, 14, INSIDE)[0])
+
+
 def _poison_cache(dataset) -> None:
     """Overwrite every cached tile with an opaque red one, as a stale cache would look."""
     marker = io.BytesIO()
@@ -267,6 +304,13 @@ def test_territory_restricted_caller_gets_clipped_tiles_never_the_full_cache(cli
     full = mapproxy.cache_for(dataset).directory
     restricted = mapproxy.cache_for(dataset, territory_ids=(territory.pk,)).directory
     assert full != restricted and restricted.exists()
+    # Cache hits too come from the caller's own cache: a poisoned full cache changes nothing for the reader.
+    marker = io.BytesIO()
+    Image.new("RGBA", (256, 256), (255, 0, 0, 255)).save(marker, "PNG")
+    for path in full.rglob("*.png"):
+        path.write_bytes(marker.getvalue())
+    response, pixel = get_tile(client, dataset, mapproxy.LAMBERT93, 14, STRADDLING_OUT)
+    assert not painted(response, pixel), "a hit for the reader is never read from the full cache"
 
 
 def test_tile_requests_are_counted_as_wmts(client, public_dataset):
