@@ -177,15 +177,16 @@ def many_points_gpkg(path: Path, count: int) -> Path:
         fh.write("x,y,nom,code\n")
         for i in range(count):
             fh.write(f"{ORIGIN[0] + (i % 1000) * 10},{ORIGIN[1] + (i // 1000) * 10},Point n°{i},{i}\n")
-    gdal.VectorTranslate(
-        str(path),
+    # Open options must be given when opening the CSV: VectorTranslate ignores `-oo` for a source given by name.
+    csv = gdal.OpenEx(
         str(source),
-        format="GPKG",
-        layerName="points",
-        geometryType="POINT",
-        options=["-oo", "X_POSSIBLE_NAMES=x", "-oo", "Y_POSSIBLE_NAMES=y", "-oo", "AUTODETECT_TYPE=YES"]
-        + ["-oo", "KEEP_GEOM_COLUMNS=NO", "-a_srs", "EPSG:2154"],
+        gdal.OF_VECTOR,
+        open_options=["X_POSSIBLE_NAMES=x", "Y_POSSIBLE_NAMES=y", "AUTODETECT_TYPE=YES", "KEEP_GEOM_COLUMNS=NO"],
     )
+    gdal.VectorTranslate(
+        str(path), csv, format="GPKG", layerName="points", geometryType="POINT", dstSRS="EPSG:2154", reproject=False
+    )
+    csv = None
     source.unlink()
     return path
 

@@ -1,4 +1,4 @@
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
@@ -41,9 +41,19 @@ def _params(request: HttpRequest) -> dict[str, str]:
     return params
 
 
-def _answer(request: HttpRequest, mapfile, cache_control: str) -> HttpResponse:
-    answer = mapserver.render(mapfile, _params(request), request.build_absolute_uri("/"))
-    response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+# Answers that can be as large as the layer: passed on as MapServer writes them, never held in memory.
+STREAMED_REQUESTS = {"getfeature", "getcoverage"}
+
+
+def _answer(request: HttpRequest, mapfile, cache_control: str) -> HttpResponse | StreamingHttpResponse:
+    params = _params(request)
+    operation = next((v for k, v in params.items() if k.lower() == "request"), "").lower()
+    if operation in STREAMED_REQUESTS:
+        answer = mapserver.respond(mapfile, params, request.build_absolute_uri("/"))
+        response = StreamingHttpResponse(answer.chunks, status=answer.status, content_type=answer.content_type)
+    else:
+        answer = mapserver.render(mapfile, params, request.build_absolute_uri("/"))
+        response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
     response["Cache-Control"] = cache_control
     return response
 

@@ -55,8 +55,8 @@ def served(dataset: Dataset, producer) -> dict:
         {"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": "GetFeature", "TYPENAMES": dataset.layer_name}
         | {"RESULTTYPE": "hits"},
     )
-    matched = re.search(rb'numberMatched="(\d+)"', hits.content)
-    assert matched, hits.content[:500]
+    matched = re.search(rb'numberMatched="(\d+)"', hits.getvalue())
+    assert matched, hits.getvalue()[:500]
     return {
         "version": dataset.version,
         "table": dataset.table_name,

@@ -52,8 +52,8 @@ def _getmap(client, dataset, layers=None):
 
 
 def _image(response):
-    assert response["Content-Type"] == "image/png", response.content[:500]
-    return Image.open(io.BytesIO(response.content)).convert("RGBA")
+    assert response["Content-Type"] == "image/png", response.getvalue()[:500]
+    return Image.open(io.BytesIO(response.getvalue())).convert("RGBA")
 
 
 def test_restricted_raster_is_masked_outside_the_territory(client, reader, raster, territory):
@@ -75,8 +75,8 @@ def test_the_mask_is_not_a_layer_one_can_ask_for(client, reader, raster, territo
     Grant.objects.create(dataset=raster, action="view_data", grantee="user", user=reader, territory=territory)
     client.force_login(reader)
     capabilities = client.get(f"/ows/dataset/{raster.pk}", {"SERVICE": "WMS", "REQUEST": "GetCapabilities"})
-    assert raster.layer_name.encode() in capabilities.content
-    assert b"territoire" not in capabilities.content.lower()
+    assert raster.layer_name.encode() in capabilities.getvalue()
+    assert b"territoire" not in capabilities.getvalue().lower()
     assert _getmap(client, raster, layers="territoire")["Content-Type"] != "image/png"
 
 
@@ -93,7 +93,7 @@ def test_restricted_raster_gives_no_coverage_nor_pixel_values(client, reader, pr
     assert client.get(f"/ows/dataset/{raster.pk}", coverage)["Content-Type"].startswith("image/tiff")
     client.force_login(reader)
     refused = client.get(f"/ows/dataset/{raster.pk}", coverage)
-    assert not refused["Content-Type"].startswith("image/tiff") and b"ExceptionReport" in refused.content
+    assert not refused["Content-Type"].startswith("image/tiff") and b"ExceptionReport" in refused.getvalue()
     info = client.get(
         f"/ows/dataset/{raster.pk}",
         {
@@ -112,4 +112,4 @@ def test_restricted_raster_gives_no_coverage_nor_pixel_values(client, reader, pr
             "INFO_FORMAT": "application/vnd.ogc.gml",
         },
     )
-    assert b"ServiceException" in info.content
+    assert b"ServiceException" in info.getvalue()

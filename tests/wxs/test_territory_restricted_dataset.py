@@ -57,8 +57,8 @@ def _getmap(client, dataset):
 
 
 def _alpha(response, x, y) -> int:
-    assert response["Content-Type"] == "image/png", response.content[:500]
-    image = Image.open(io.BytesIO(response.content)).convert("RGBA")
+    assert response["Content-Type"] == "image/png", response.getvalue()[:500]
+    image = Image.open(io.BytesIO(response.getvalue())).convert("RGBA")
     return image.getpixel((int((x - X) / 10), int((Y + 2000 - y) / 10)))[3]
 
 
@@ -68,8 +68,8 @@ def _codes(client, dataset) -> list[int]:
         {"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": "GetFeature", "TYPENAMES": dataset.layer_name,
          "OUTPUTFORMAT": "geojson"},
     )  # fmt: skip
-    assert response.status_code == 200, response.content[:500]
-    features = json.loads(response.content)["features"]
+    assert response.status_code == 200, response.getvalue()[:500]
+    features = json.loads(response.getvalue())["features"]
     limit = TERRITORY_L93.buffer(0.01)
     for feature in features:
         geometry = GEOSGeometry(json.dumps(feature["geometry"]))

@@ -53,8 +53,8 @@ def _getmap(client, dataset, **extra):
     }
     response = client.get(f"/ows/dataset/{dataset.pk}", params)
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/png", response.content[:500]
-    return response, Image.open(io.BytesIO(response.content)).convert("RGBA")
+    assert response["Content-Type"] == "image/png", response.getvalue()[:500]
+    return response, Image.open(io.BytesIO(response.getvalue())).convert("RGBA")
 
 
 def _pixel(image, x, y):
@@ -72,8 +72,8 @@ def _features(client, dataset) -> list[dict]:
             "OUTPUTFORMAT": "geojson",
         },
     )
-    assert response.status_code == 200, response.content[:500]
-    return json.loads(response.content)["features"]
+    assert response.status_code == 200, response.getvalue()[:500]
+    return json.loads(response.getvalue())["features"]
 
 
 def _lambert93(feature: dict) -> GEOSGeometry:

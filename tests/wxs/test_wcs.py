@@ -22,10 +22,10 @@ def raster(organisations, producer_a, tmp_path):
 def test_describe_and_get_coverage(client, raster, tmp_path, url):
     url = url.format(pk=raster.pk)
     wcs = {"SERVICE": "WCS", "VERSION": "2.0.1"}
-    capabilities = client.get(url, {**wcs, "REQUEST": "GetCapabilities"}).content.decode()
+    capabilities = client.get(url, {**wcs, "REQUEST": "GetCapabilities"}).getvalue().decode()
     assert f"<wcs:CoverageId>{raster.layer_name}</wcs:CoverageId>" in capabilities
     described = client.get(url, {**wcs, "REQUEST": "DescribeCoverage", "COVERAGEID": raster.layer_name})
-    assert b"CoverageDescription" in described.content, described.content[:500]
+    assert b"CoverageDescription" in described.getvalue(), described.getvalue()[:500]
     x, y = ORIGIN
     response = client.get(
         url,
@@ -38,9 +38,9 @@ def test_describe_and_get_coverage(client, raster, tmp_path, url):
             ("SUBSET", f"y({y},{y + 1000})"),
         ],
     )
-    assert response["Content-Type"].startswith("image/tiff"), response.content[:500]
+    assert response["Content-Type"].startswith("image/tiff"), response.getvalue()[:500]
     path = tmp_path / "out.tif"
-    path.write_bytes(response.content)
+    path.write_bytes(response.getvalue())
     out = gdal.Open(str(path))
     assert (out.RasterXSize, out.RasterYSize) == (20, 10)
     value = out.GetRasterBand(1).ReadAsArray()[-1, 0]
@@ -51,4 +51,4 @@ def test_private_coverage_refused(client, organisations, producer_a, tmp_path):
     dataset = import_now(producer_a, organisations["a"], geotiff(tmp_path / "s.tif"), "Secret").dataset
     params = {"SERVICE": "WCS", "VERSION": "2.0.1", "REQUEST": "GetCoverage", "COVERAGEID": dataset.layer_name}
     response = client.get("/ows", {**params, "FORMAT": "image/tiff"})
-    assert b"ExceptionReport" in response.content
+    assert b"ExceptionReport" in response.getvalue()
