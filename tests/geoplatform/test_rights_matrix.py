@@ -79,7 +79,7 @@ OWS_GRANTED = {
     "GetFeatureInfo": lambda r, d, j: r.status_code == 200 and b"FeatureCollection" in r.content,
     "GetLegendGraphic": lambda r, d, j: r.status_code == 200 and r["Content-Type"] == "image/png",
     "DescribeFeatureType": lambda r, d, j: r.status_code == 200 and f'name="{d.layer_name}"'.encode() in r.content,
-    "GetFeature": lambda r, d, j: r.status_code == 200 and b'"FeatureCollection"' in r.content,
+    "GetFeature": lambda r, d, j: r.status_code == 200 and b'"FeatureCollection"' in r.getvalue(),  # streamed
 }
 
 
@@ -276,10 +276,6 @@ MATRIX = {
         lambda c, a, d, j: c.get(f"/ogcapi/collections/{d.layer_name}/queryables", {"f": "json"}),
         _status(200),
     ),
-    "wxs:styles": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/"), _status(200)),
-    "wxs:styles POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/", {}), _status(400)),
-    "wxs:style_sld": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/styles/sld/"), _status(200)),
-    "wxs:style_sld POST": Row("edit", lambda c, a, d, j: c.post(f"/donnees/{d.pk}/styles/sld/", {}), _status(400)),
     "wxs:api_style": Row("read", lambda c, a, d, j: a.get(f"/api/v1/datasets/{d.pk}/style/"), _status(200)),
     "wxs:api_style PUT": Row(
         "edit",
