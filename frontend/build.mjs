@@ -43,6 +43,14 @@ try {
     }),
     esbuild.build({
       ...common,
+      entryPoints: ['src/viewer/index.js'],
+      outfile: 'dist/viewer.js',
+      format: 'iife',
+      platform: 'browser',
+      define: { 'process.env.NODE_ENV': '"production"' },
+    }),
+    esbuild.build({
+      ...common,
       entryPoints: ['src/app.css'],
       outfile: 'dist/app.css',
       // color-mix() must be left as is; don't let esbuild lower CSS for old browsers.

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "catalogue",
     "importer",
     "wxs",
+    "viewer",
+    "downloads",
 ]
 
 MIDDLEWARE = [

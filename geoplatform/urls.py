@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("catalogue.urls")),
     path("", include("importer.urls")),
     path("", include("wxs.urls")),
+    path("", include("viewer.urls")),
+    path("", include("downloads.urls")),
     path("comptes/", include("geoplatform.account_urls")),
     path("comptes/", include("allauth.urls")),
     path("comptes/profil/", views.profile, name="profile"),

@@ -68,7 +68,7 @@ if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/n
   log "installing front-end packages"
   (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
 fi
-if [ ! -f frontend/dist/app.js ] || [ -n "$(find frontend/src frontend/build.mjs -newer frontend/dist/app.js 2>/dev/null)" ]; then
+if [ ! -f frontend/dist/app.js ] || [ ! -f frontend/dist/viewer.js ] || [ -n "$(find frontend/src frontend/build.mjs -newer frontend/dist/app.js 2>/dev/null)" ]; then
   log "building front-end assets"
   (cd frontend && npm run --silent build)
 fi

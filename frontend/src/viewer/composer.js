@@ -1,0 +1,4 @@
+// Placeholder until the composer module lands (this session).
+export function initComposer(panel, viewer) {
+  return viewer;
+}
