@@ -12,7 +12,8 @@ class Map(models.Model):
     """A saved map. Its record (resource type `map`) carries title, abstract, organisation and rights:
     who may see or edit the map is what `rights.decide()` answers for the record."""
 
-    record = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="map")
+    # The map's id is its record's id: /cartes/<id>/ and /donnees/<id>/ name the same thing.
+    record = models.OneToOneField(Dataset, on_delete=models.CASCADE, primary_key=True, related_name="map")
     context = models.JSONField(_("contexte OWS"), default=dict)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
