@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from catalogue.api import DatasetViewSet
 from importer.api import JobCancelView, JobView
+from viewer.api import MapViewSet
 
 from . import admin_views, media, views
 from .api import TokenView
@@ -15,6 +16,7 @@ router.register("datasets", DatasetViewSet, basename="dataset")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("groups", GroupViewSet, basename="group")
 router.register("territories", TerritoryViewSet, basename="territory")
+router.register("maps", MapViewSet, basename="map")
 
 api_patterns = [
     path("token/", TokenView.as_view(), name="token"),

@@ -43,3 +43,6 @@ class MapVersion(models.Model):
     class Meta:
         ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["map", "version"], name="one_row_per_map_version")]
+
+    def __str__(self) -> str:
+        return f"{self.map} v{self.version}"
