@@ -179,7 +179,7 @@ def _links(dataset: Dataset) -> list[tuple[str, str, str, str, str]]:
         )
     ]
     for service in service_links(dataset, _absolute):
-        function = "browsing" if service.key in {"wms", "wmts"} else "download"
+        function = "browsing" if service.key in {"wms", "wmts", "viewer", "context"} else "download"
         links.append((service.url, service.protocol, dataset.layer_name, dataset.title, function))
     for link in dataset.extra_links.all():
         function = "download" if "DOWNLOAD" in link.protocol.upper() else "information"

@@ -4,15 +4,18 @@ import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from geoplatform.auth import caller
+
 from . import services
 from .models import MapVersion
 
 
 def context_document(request: HttpRequest, pk: int) -> HttpResponse:
-    map_ = services.get_map_or_404(request.user, pk)
+    user = caller(request)  # session, personal key or Basic: GIS clients load contexts too
+    map_ = services.get_map_or_404(user, pk)
     version = request.GET.get("version")
     try:
-        context = services.context_for(request.user, map_, int(version) if version else None)
+        context = services.context_for(user, map_, int(version) if version else None)
     except (ValueError, MapVersion.DoesNotExist):
         raise Http404 from None
     response = HttpResponse(

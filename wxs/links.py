@@ -25,6 +25,8 @@ class ServiceLink:
 
 def service_links(dataset: Dataset, absolute: Callable[[str], str]) -> list[ServiceLink]:
     """The services that serve `dataset` (none before it has data); `absolute` turns a path into a full URL."""
+    if dataset.resource_type == Dataset.ResourceType.MAP:
+        return map_links(dataset, absolute)
     if not dataset.has_data:
         return []
     ows = absolute(reverse("wxs:dataset_ows", args=[dataset.pk]))
@@ -78,3 +80,17 @@ def service_links(dataset: Dataset, absolute: Callable[[str], str]) -> list[Serv
             )
         )
     return links
+
+
+def map_links(record: Dataset, absolute: Callable[[str], str]) -> list[ServiceLink]:
+    """A map record is served by the viewer and by its OWS Context document (the map's id is its record's)."""
+    return [
+        ServiceLink("viewer", "WWW:LINK", _("Visualiseur"), absolute(reverse("viewer:map", args=[record.pk])), ""),
+        ServiceLink(
+            "context",
+            "OGC:OWS-C",
+            _("Contexte OWS (GeoJSON, OGC 14-055)"),
+            absolute(reverse("viewer:context", args=[record.pk])),
+            "",
+        ),
+    ]

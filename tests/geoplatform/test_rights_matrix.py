@@ -135,6 +135,24 @@ def _lists_record(r, d, j) -> bool:
     return r.status_code == 200 and any(record["id"] == str(d.uuid) for record in r.json()["features"])
 
 
+def _map_of(d: Dataset) -> int:
+    """A map of Commune A showing `d`, shared exactly like `d` (the map rows ask for it; made once)."""
+    from viewer import owscontext, services
+    from viewer.models import Map
+
+    map_ = Map.objects.filter(record__title=f"Carte de {d.title}").first()
+    if map_ is None:
+        context = owscontext.new_context(f"Carte de {d.title}", [owscontext.dataset_resource(d)])
+        map_ = services.create_map(d.created_by, context, d.organisation)
+    Dataset.objects.filter(pk=map_.pk).update(public=d.public)
+    records.refresh([map_.pk], with_xml=False)
+    return map_.pk
+
+
+def _map_shows_layer(r, d, j) -> bool:
+    return r.status_code == 200 and [f["properties"]["title"] for f in r.json()["features"]] == [d.title]
+
+
 MATRIX = {
     "catalogue:home": Row("public-only", lambda c, a, d, j: c.get("/"), _lists_title, lists=True),
     "catalogue:datasets": Row("read", lambda c, a, d, j: c.get("/donnees/"), _lists_title, lists=True),
@@ -357,6 +375,20 @@ MATRIX = {
     ),
     "catalogue:thumbnail": Row(
         "read", lambda c, a, d, j: c.get(f"/donnees/{_with_thumbnail(d).pk}/vignette.png"), _status(200)
+    ),
+    # Maps: a map is shared like its record (here like the dataset it shows), its layers like their datasets.
+    "viewer:context": Row("read", lambda c, a, d, j: c.get(f"/cartes/{_map_of(d)}/contexte.json"), _map_shows_layer),
+    "api:map-list": Row(
+        "read",
+        lambda c, a, d, j: a.get("/api/v1/maps/"),
+        lambda r, d, j: r.status_code == 200 and _map_of(d) in {m["id"] for m in r.json()},
+        lists=True,
+    ),
+    "api:map-detail": Row("read", lambda c, a, d, j: a.get(f"/api/v1/maps/{_map_of(d)}/"), _status(200)),
+    "api:map-detail PUT": Row(
+        "edit",
+        lambda c, a, d, j: a.put(f"/api/v1/maps/{_map_of(d)}/", {"type": "FeatureCollection"}, format="json"),
+        lambda r, d, j: r.status_code == 400 and r.json()["error"]["code"] == "not_owc",
     ),
     "catalogue:thumbnail_generate": Row(
         "edit",
