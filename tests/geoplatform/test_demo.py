@@ -50,8 +50,13 @@ def test_demo_accounts_and_region(settings):
         )
         assert cursor.fetchone()[0] > 0, "accented commune names must survive the import"
 
+    demo_map = datasets["Arbres et communes (démonstration)"]
+    assert demo_map.resource_type == "map" and demo_map.public
+    layers = [f["properties"]["gp:dataset"] for f in demo_map.map.context["features"]]
+    assert layers == [trees.pk, zae.pk, communes.pk]
+
     call_command("load_demo")  # idempotent
-    assert Dataset.objects.count() == 4
+    assert Dataset.objects.count() == 5
 
 
 def test_demo_accounts_only_in_demo_mode(settings, db):

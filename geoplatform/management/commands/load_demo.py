@@ -24,6 +24,7 @@ ACCOUNTS = [
     ("producteur-b", "departement-b", Membership.Role.PRODUCER, False),
     ("lecteur", None, None, False),
 ]
+DEMO_MAP = "Arbres et communes (démonstration)"
 DATASETS = [
     # file, title, organisation slug, public
     ("communes.gpkg", "Communes de la région", "departement-b", True),
@@ -148,6 +149,32 @@ class Command(BaseCommand):
             self._describe(Dataset.objects.get(title=title, organisation=organisations[org_slug]))
         communes = Dataset.objects.get(title=DATASETS[0][1], organisation=organisations[DATASETS[0][2]])
         PlatformSettings.objects.update_or_create(pk=1, defaults={"communes_dataset": communes})
+        self._map(organisations)
+
+    def _map(self, organisations: dict[str, Organisation]) -> None:
+        """A public map of Commune A over the demo layers (the private one shows only to those entitled)."""
+        from viewer import owscontext, services
+        from viewer.models import Map
+
+        if Map.objects.filter(record__title=DEMO_MAP).exists():
+            return
+        layers = [
+            ("Inventaire des arbres", "commune-a", "/Nature"),
+            ("Zones d'activités économiques", "departement-b", "/Économie"),
+            ("Communes de la région", "departement-b", "/Limites administratives"),
+        ]
+        resources = [
+            owscontext.dataset_resource(
+                Dataset.objects.get(title=title, organisation=organisations[slug]), folder=folder, opacity=0.9
+            )
+            for title, slug, folder in layers
+        ]
+        context = owscontext.new_context(
+            DEMO_MAP, resources, subtitle="Les arbres de la commune A sur les limites communales de la région."
+        )
+        producer = User.objects.get(username="producteur-a")
+        services.create_map(producer, context, organisations["commune-a"], public=True)
+        self.stdout.write(f"map {DEMO_MAP!r} created")
 
     @transaction.atomic
     def _describe(self, dataset: Dataset) -> None:
