@@ -1,0 +1,157 @@
+"""Printing a map: a one-page PDF or PNG drawn by MapServer, with only the layers the caller may view."""
+
+import io
+import json
+
+import numpy as np
+import pypdfium2
+import pytest
+from PIL import Image
+
+from tests.conftest import import_now
+from tests.sample_data import ORIGIN, shapefile_zip, squares
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+URL = "/cartes/imprimer/"
+# Inside the 2 km square both layers below cover: the whole map is the layer.
+INSIDE = [ORIGIN[0] + 200, ORIGIN[1] + 200, ORIGIN[0] + 1800, ORIGIN[1] + 1800]
+
+
+@pytest.fixture
+def layers(organisations, producer_a, tmp_path):
+    """A public and a private layer, each one 2 km square at the same place."""
+    square = squares(count=1, size=2000)
+    public = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path / "a", square), "Parcelles publiques")
+    private = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path / "b", square), "Réseau secret")
+    public.dataset.public = True
+    public.dataset.save()
+    return public.dataset, private.dataset
+
+
+def _feature(dataset, title=None, opacity=1.0):
+    return {
+        "type": "Feature",
+        "id": f"urn:gp:dataset:{dataset.pk}",
+        "geometry": None,
+        "properties": {
+            "title": title or dataset.title,
+            "active": True,
+            "gp:dataset": dataset.pk,
+            "gp:opacity": opacity,
+        },
+    }
+
+
+def _body(*features, **options):
+    context = {"type": "FeatureCollection", "properties": {"title": "Carte", "gp:basemap": "none"}}
+    context["features"] = list(features)
+    return {"context": context, "bbox": INSIDE, "srid": 2154, "dpi": 96, "title": "Plan de Tours", **options}
+
+
+def _post(client, body):
+    return client.post(URL, json.dumps(body), content_type="application/json")
+
+
+def _pdf(response):
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(response.content)
+    text = " ".join(page.get_textpage().get_text_range() for page in document)
+    sizes = [page.get_size() for page in document]
+    return len(document), sizes, text
+
+
+def _bluish(png: bytes) -> float:
+    """Share of the page painted in the default polygon fill (blue over white)."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    red, blue = pixels[..., 0], pixels[..., 2]
+    return float(((blue - red > 40) & (blue > 180)).mean())
+
+
+def test_pdf_of_a_public_layer(client, layers):
+    public, _private = layers
+    body = _body(_feature(public, "Parcelles de la commune"), paper="A3", orientation="landscape")
+    response = _post(client, body)
+    pages, sizes, text = _pdf(response)
+    assert pages == 1
+    width, height = sizes[0]
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (420, 297)  # A3 landscape, in mm
+    assert "Plan de Tours" in text
+    assert "Parcelles de la commune" in text  # legend
+    assert "Commune A" in text  # sources
+    assert "Légende" in text and "1:" in text
+    assert response["Content-Disposition"].startswith('attachment; filename="carte-plan-de-tours-')
+
+
+def test_png_has_the_layer_where_it_is_and_a_private_layer_is_never_drawn(client, layers, producer_a):
+    public, private = layers
+    body = _body(_feature(public), format="png")
+    response = _post(client, body)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    page = Image.open(io.BytesIO(response.content))
+    assert page.size == (round(297 / 25.4 * 96), round(210 / 25.4 * 96))  # A4 landscape at 96 dpi
+    assert _bluish(response.content) > 0.3, "the layer should fill the map"
+
+    # An anonymous caller asking for the private layer gets a page without it: no pixel, no title.
+    response = _post(client, _body(_feature(private), format="png"))
+    assert response.status_code == 200
+    assert _bluish(response.content) == 0
+    _pages, _sizes, text = _pdf(_post(client, _body(_feature(private))))
+    assert "Réseau secret" not in text and "Commune A" not in text
+
+    # Its producer sees it printed.
+    client.force_login(producer_a)
+    _pages, _sizes, text = _pdf(_post(client, _body(_feature(private))))
+    assert "Réseau secret" in text
+
+
+def test_opacity_and_external_layers(client, layers):
+    public, _private = layers
+    external = {
+        "type": "Feature",
+        "id": "https://example.org/wms#routes",
+        "geometry": None,
+        "properties": {"title": "Routes (IGN)", "active": True, "offerings": []},
+    }
+    faint = _post(client, _body(external, _feature(public, opacity=0.2), format="png", orientation="portrait"))
+    pixels = np.asarray(Image.open(io.BytesIO(faint.content)).convert("RGB")).astype(int)
+    centre = pixels[pixels.shape[0] // 3, pixels.shape[1] // 2]
+    assert centre.min() > 200 and centre[2] > centre[0], f"a 20 % layer is a pale blue: {centre}"
+    _pages, _sizes, text = _pdf(_post(client, _body(external, _feature(public))))
+    assert "Couches non imprimées" in text and "Routes (IGN)" in text
+
+
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"paper": "A0"}, "invalid_paper"),
+        ({"orientation": "diagonal"}, "invalid_orientation"),
+        ({"format": "svg"}, "invalid_format"),
+        ({"bbox": [1, 2, 3]}, "invalid_bbox"),
+        ({"bbox": [10, 0, 0, 10]}, "invalid_bbox"),
+        ({"srid": 4326, "bbox": [0, 0, 200, 10]}, "invalid_bbox"),
+        ({"srid": 32631}, "invalid_srid"),
+        ({"dpi": 1200}, "invalid_dpi"),
+        ({"title": "x" * 201}, "invalid_title"),
+        ({"context": {"features": "none"}}, "invalid_context"),
+        ({"context": {"features": [{"properties": {"title": str(i)}} for i in range(31)]}}, "too_many_layers"),
+    ],
+)
+def test_bad_requests_get_a_code_and_a_french_message(client, db, change, code):
+    response = _post(client, {**_body(), **change})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+
+
+def test_not_json_get_and_missing_csrf_are_refused(client, reader):
+    response = client.post(URL, b"{", content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+    assert client.get(URL).status_code == 405
+    from django.test import Client
+
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(reader)
+    response = session.post(URL, json.dumps(_body()), content_type="application/json")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "csrf_failed"
