@@ -235,3 +235,18 @@ def test_unreachable_pycsw_gives_an_ows_exception(client, settings):
     exception = document.find(f"{{{OWS}}}Exception")
     assert exception.get("exceptionCode") == "NoApplicableCode"
     assert "127.0.0.1" not in response.content.decode()
+
+
+def test_public_maps_are_records_of_type_map_with_their_viewer(csw_url, records, producer_a):
+    from viewer import owscontext
+    from viewer import services as maps
+
+    layer = owscontext.new_context("Carte des rivières", [], bbox=[0.5, 47.0, 1.5, 47.8])
+    public = maps.create_map(producer_a, layer, public=True)
+    maps.create_map(producer_a, owscontext.new_context("Carte interne des captages", []))
+    csw = CatalogueServiceWeb(csw_url)
+    csw.getrecords2(constraints=[PropertyIsEqualTo("dc:type", "map")], esn="full")
+    assert _titles(csw) == {"Carte des rivières"}
+    identifier = str(Dataset.objects.get(pk=public.pk).uuid)
+    csw.getrecordbyid(id=[identifier])
+    assert any(ref["url"].endswith(f"/cartes/{public.pk}/") for ref in csw.records[identifier].references)
