@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from catalogue.models import Dataset
 
 from .administration import HEX_COLOUR, descendants
-from .models import AuditEvent, Domain, Membership, Organisation, PlatformSettings, User, UserGroup
+from .models import AuditEvent, Domain, GazetteerLayer, Membership, Organisation, PlatformSettings, User, UserGroup
 from .territories import TerritoryError, geometry_from_insee
 from .theme import contrast_ratio, readable_text_on
 
@@ -471,3 +471,32 @@ class AuditFilterForm(forms.Form):
         if data["until"]:
             events = events.filter(created_at__date__lte=data["until"])
         return events
+
+
+class GazetteerLayerForm(forms.ModelForm):
+    """A layer made searchable in the viewer's place search: a vector dataset with data, and its name attribute."""
+
+    class Meta:
+        model = GazetteerLayer
+        fields = ["dataset", "label_field", "enabled"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        datasets = Dataset.objects.filter(kind=Dataset.Kind.VECTOR, version__gt=0).order_by("title")
+        self.fields["dataset"].queryset = datasets
+        self.fields["dataset"].label_from_instance = lambda d: f"{d.title} ({d.organisation.name})"
+        _controls(self)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        dataset, field = cleaned.get("dataset"), (cleaned.get("label_field") or "").strip()
+        if dataset is not None and field:
+            names = [a["name"] for a in dataset.attributes or []]
+            if field not in names:
+                self.add_error(
+                    "label_field",
+                    _("Le jeu de données n'a pas d'attribut « %(field)s » (attributs : %(names)s).")
+                    % {"field": field, "names": ", ".join(names) or "—"},
+                )
+            cleaned["label_field"] = field
+        return cleaned

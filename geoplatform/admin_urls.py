@@ -19,6 +19,9 @@ urlpatterns = [
     path("domaines/", views.domains, name="domains"),
     path("domaines/nouveau/", views.domain_create, name="domain_create"),
     path("domaines/<int:pk>/", views.domain_edit, name="domain_edit"),
+    path("lieux/", views.gazetteer_layers, name="gazetteer"),
+    path("lieux/nouvelle/", views.gazetteer_create, name="gazetteer_create"),
+    path("lieux/<int:pk>/", views.gazetteer_edit, name="gazetteer_edit"),
     path("reglages/", views.platform_settings, name="settings"),
     path("journal/", views.audit_log, name="audit"),
 ]

@@ -18,6 +18,7 @@ from . import administration, rights
 from .admin_forms import (
     AuditFilterForm,
     DomainForm,
+    GazetteerLayerForm,
     GroupForm,
     InviteForm,
     MemberAddForm,
@@ -27,7 +28,7 @@ from .admin_forms import (
     UserFilterForm,
 )
 from .administration import AdministrationError
-from .models import AuditEvent, Domain, Membership, Organisation, PlatformSettings, User, UserGroup
+from .models import AuditEvent, Domain, GazetteerLayer, Membership, Organisation, PlatformSettings, User, UserGroup
 
 PAGE_SIZE = 50
 
@@ -295,6 +296,38 @@ def _domain_form(request: HttpRequest, domain: Domain, action: str) -> HttpRespo
         list_label=_("Domaines"),
         new_label=_("Nouveau domaine"),
         saved=_("Le domaine « %(name)s » est enregistré."),
+    )
+
+
+# --- Place search layers ---
+
+
+@platform_admin_required
+def gazetteer_layers(request: HttpRequest) -> HttpResponse:
+    items = GazetteerLayer.objects.select_related("dataset", "dataset__organisation")
+    return render(request, "geoplatform/administration/gazetteer_list.html", {"layers": items})
+
+
+@platform_admin_required
+def gazetteer_create(request: HttpRequest) -> HttpResponse:
+    return _gazetteer_form(request, GazetteerLayer(), "gazetteer.create")
+
+
+@platform_admin_required
+def gazetteer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _gazetteer_form(request, get_object_or_404(GazetteerLayer, pk=pk), "gazetteer.update")
+
+
+def _gazetteer_form(request: HttpRequest, layer: GazetteerLayer, action: str) -> HttpResponse:
+    return _simple_form(
+        request,
+        GazetteerLayerForm,
+        layer,
+        action,
+        list_url="administration:gazetteer",
+        list_label=_("Recherche de lieux"),
+        new_label=_("Nouvelle couche de recherche"),
+        saved=_("La couche de recherche « %(name)s » est enregistrée."),
     )
 
 

@@ -247,3 +247,28 @@ class UsageCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.service} {self.dataset_id} {self.count}"
+
+
+class GazetteerLayer(models.Model):
+    """A layer an administrator made searchable in the viewer's place search, by one of its text attributes."""
+
+    dataset = models.OneToOneField(
+        "catalogue.Dataset", on_delete=models.CASCADE, related_name="gazetteer", verbose_name=_("jeu de données")
+    )
+    label_field = models.CharField(
+        _("attribut du nom"), max_length=63, help_text=_("L'attribut dont la valeur est le nom cherché.")
+    )
+    enabled = models.BooleanField(_("active dans la recherche de lieux"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["dataset__title"]
+        verbose_name = _("couche de recherche de lieux")
+        verbose_name_plural = _("couches de recherche de lieux")
+
+    def __str__(self) -> str:
+        return f"{self.dataset.title} ({self.label_field})"
+
+    @property
+    def name(self) -> str:
+        return str(self)

@@ -155,6 +155,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "cleanup-stale-uploads": {"task": "importer.tasks.cleanup_stale_uploads", "schedule": 3600.0},
     # Usage counters from Redis into the database; a flush that waited a minute in the queue is superseded.
     "flush-usage": {"task": "geoplatform.tasks.flush_usage", "schedule": 60.0, "options": {"expires": 55}},
+    "cleanup-expired-downloads": {"task": "downloads.tasks.cleanup_expired_downloads", "schedule": 3600.0},
 }
 
 # --- Files ---
@@ -306,6 +307,24 @@ if env("GP_OIDC_SERVER_URL") and env("GP_OIDC_CLIENT_ID"):
 # Link a single sign-on login to the local account with the same (verified) e-mail address.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = env_bool("GP_OIDC_LINK_BY_EMAIL")
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = SOCIALACCOUNT_EMAIL_AUTHENTICATION
+
+# Networks the server-side fetch of remote services (viewer/remote.py) may reach although they are private or
+# loopback (comma-separated CIDR); empty: only public Internet addresses.
+REMOTE_ALLOWED_NETWORKS = env_list("GP_REMOTE_ALLOWED_NETWORKS")
+
+# --- Downloads (docs/operations.md) ---
+# Below all three thresholds a download streams at once; above any of them it becomes a Celery job.
+GP_DOWNLOAD_DIRECT_MAX_FEATURES = int(env("GP_DOWNLOAD_DIRECT_MAX_FEATURES", "100000") or 100000)
+GP_DOWNLOAD_DIRECT_MAX_BYTES = int(env("GP_DOWNLOAD_DIRECT_MAX_BYTES", str(50 * 2**20)) or 0)
+GP_DOWNLOAD_DIRECT_MAX_PIXELS = int(env("GP_DOWNLOAD_DIRECT_MAX_PIXELS", "25000000") or 0)
+GP_DOWNLOAD_LINK_DAYS = int(env("GP_DOWNLOAD_LINK_DAYS", "7") or 7)
+GP_DOWNLOAD_QUOTA_BYTES_PER_DAY = int(env("GP_DOWNLOAD_QUOTA_BYTES_PER_DAY", str(5 * 2**30)) or 0)
+GP_DOWNLOAD_MAX_JOBS_IN_FLIGHT = int(env("GP_DOWNLOAD_MAX_JOBS_IN_FLIGHT", "3") or 3)
+GP_DOWNLOAD_RATE_PER_MINUTE = int(env("GP_DOWNLOAD_RATE_PER_MINUTE", "30") or 30)
+GP_DOWNLOAD_MAX_ITEMS = int(env("GP_DOWNLOAD_MAX_ITEMS", "20") or 20)
+GP_DOWNLOAD_CLIP_MAX_VERTICES = int(env("GP_DOWNLOAD_CLIP_MAX_VERTICES", "20000") or 20000)
+GP_DOWNLOAD_CLIP_MAX_BYTES = int(env("GP_DOWNLOAD_CLIP_MAX_BYTES", str(2 * 2**20)) or 0)
+GP_DOWNLOAD_CLIP_MAX_COMMUNES = int(env("GP_DOWNLOAD_CLIP_MAX_COMMUNES", "500") or 500)
 
 # GDAL < 3.9 cannot block file access from spatial reference strings; we only ever pass EPSG codes to it.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -149,6 +149,18 @@ def _map_of(d: Dataset) -> int:
     return map_.pk
 
 
+def _search_places(client, d: Dataset):
+    """Search the viewer's places with `d` made searchable by its `nom` attribute (made once)."""
+    from geoplatform.models import GazetteerLayer
+
+    GazetteerLayer.objects.get_or_create(dataset_id=d.pk, defaults={"label_field": "nom"})
+    return client.get("/cartes/lieux/", {"q": "parcelle"})
+
+
+def _finds_places_of(r, d, j) -> bool:
+    return r.status_code == 200 and any(place["kind"] == d.title for place in r.json()["results"])
+
+
 def _map_shows_layer(r, d, j) -> bool:
     return r.status_code == 200 and [f["properties"]["title"] for f in r.json()["features"]] == [d.title]
 
@@ -395,6 +407,13 @@ MATRIX = {
         lambda c, a, d, j: c.post(f"/donnees/{d.pk}/vignette/"),
         _redirects_to("/donnees/{d.pk}/modifier/#documents"),
     ),
+    # Place search: a searchable layer's features are found only by those who may view its data.
+    "viewer:places": Row(
+        "read",
+        lambda c, a, d, j: _search_places(c, d),
+        _finds_places_of,
+        lists=True,
+    ),
 }
 
 # URLs that serve no dataset: their rows are in PLATFORM_MATRIX below, or, for owner-only and public
@@ -521,9 +540,17 @@ PLATFORM_MATRIX = {
             ("domain_edit", "/administration/domaines/{domain}/"),
             ("settings", "/administration/reglages/"),
             ("audit", "/administration/journal/"),
+            ("gazetteer", "/administration/lieux/"),
+            ("gazetteer_create", "/administration/lieux/nouvelle/"),
+            ("gazetteer_edit", "/administration/lieux/{gazetteer}/"),
         ]
     },
     "statistics:dashboard": ("/statistiques/", ADMIN_ONLY),
+    # The composer's reading of external services: producers only; without an address they get a 400.
+    "viewer:capabilities": (
+        "/cartes/capacites/",
+        {**ADMIN_ONLY, "anonymous": 401, "producer_a": 400, "producer_b": 400, "admin": 400},
+    ),
     "statistics:export": ("/statistiques/export.csv", ADMIN_ONLY),
     "statistics:mine": ("/statistiques/mes-donnees/", SIGNED_IN),
     "profile": ("/comptes/profil/", SIGNED_IN),
@@ -564,7 +591,7 @@ METHOD_NOT_ALLOWED = {
 def test_platform_matrix(role, users, organisations):
     from django.contrib.gis.geos import MultiPolygon, Polygon
 
-    from geoplatform.models import Domain, Territory, UserGroup
+    from geoplatform.models import Domain, GazetteerLayer, Territory, UserGroup
 
     ids = {
         "org": organisations["a"].pk,
@@ -575,6 +602,9 @@ def test_platform_matrix(role, users, organisations):
             name="Carré", geometry=MultiPolygon(Polygon.from_bbox((0.6, 47.3, 0.7, 47.4)), srid=4326)
         ).pk,
         "username": "lecteur",
+        "gazetteer": GazetteerLayer.objects.create(
+            dataset=Dataset.objects.create(title="Lieux-dits", organisation=organisations["a"]), label_field="nom"
+        ).pk,
     }
     client, api = _clients(role, users)
     mismatches = []
