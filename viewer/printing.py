@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from xml.sax.saxutils import escape as xml_escape
 
 import pypdfium2
 from django.conf import settings
@@ -30,6 +32,8 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from catalogue.models import Dataset
 from geoplatform.models import PlatformSettings
 from wxs import mapserver
+
+from . import owscontext, remote
 
 PAPERS = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}  # portrait width × height, mm
 ORIENTATIONS = ("portrait", "landscape")
@@ -85,6 +89,8 @@ class ContextLayer:
     title: str
     opacity: float
     dataset_id: int | None  # our own dataset (`gp:dataset`), else an external service layer
+    filter: dict | None = None  # `gp:filter` of our layers: {"attribute", "operator", "value"}
+    getmap: str = ""  # an external layer's WMS GetMap address
 
 
 @dataclass(frozen=True)
@@ -102,10 +108,22 @@ class PrintRequest:
 
 @dataclass
 class PrintedLayer:
+    """A layer going on the page: one of ours (`dataset`) drawn by MapServer, or an external WMS (`getmap`)."""
+
     title: str
-    dataset: Dataset
     opacity: float
+    dataset: Dataset | None = None
+    filter: dict | None = None
+    getmap: str = ""
     legend: Image.Image | None = None
+    image: Image.Image | None = None
+
+    @property
+    def source(self) -> str:
+        """Who the data comes from, for the page's sources."""
+        if self.dataset is not None:
+            return self.dataset.organisation.name
+        return urlsplit(self.getmap).hostname or ""
 
 
 @dataclass
@@ -141,25 +159,36 @@ def _text(value: object, limit: int) -> str:
     return re.sub(r"[\x00-\x1f\x7f]+", " ", str(value)).strip()[:limit]
 
 
-def _context_layers(context: object) -> tuple[ContextLayer, ...]:
-    if not isinstance(context, dict) or not isinstance(context.get("features"), list):
-        raise PrintError("invalid_context", _("Le contexte de la carte doit être un document OWS Context GeoJSON."))
+def _getmap_href(properties: dict) -> str:
+    """The GetMap address of a layer's WMS offering, or ""."""
+    for offering in properties.get("offerings", []):
+        if offering["code"] == OWC_WMS:
+            for operation in offering["operations"]:
+                if operation["code"].lower() == "getmap" and operation["method"] == "GET":
+                    return operation["href"]
+    return ""
+
+
+def _context_layers(context: object) -> tuple[tuple[ContextLayer, ...], str]:
+    """The active layers of the context (checked by `owscontext.validate`), top first, and its base map key."""
+    try:
+        document = owscontext.validate(context)
+    except owscontext.ContextError as error:
+        code = "too_many_layers" if error.code == "too_many_layers" else "invalid_context"
+        raise PrintError(code, error.message) from None
     layers = []
-    for feature in context["features"]:
-        properties = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(properties, dict):
-            raise PrintError("invalid_context", _("Chaque couche du contexte doit avoir des propriétés."))
-        if properties.get("active", True) is not True:
+    for feature in document["features"]:
+        properties = feature["properties"]
+        if not properties["active"]:
             continue
-        opacity = _number(properties.get("gp:opacity", 1.0))
         dataset = properties.get("gp:dataset")
-        if isinstance(dataset, bool) or not isinstance(dataset, int | type(None)):
-            raise PrintError("invalid_context", _("« gp:dataset » doit être l'identifiant d'un jeu de données."))
         layers.append(
             ContextLayer(
-                title=_text(properties.get("title") or "", MAX_TITLE),
-                opacity=1.0 if opacity is None else min(max(opacity, 0.0), 1.0),
+                title=properties["title"],
+                opacity=properties["gp:opacity"],
                 dataset_id=dataset,
+                filter=properties.get("gp:filter"),
+                getmap="" if dataset else _getmap_href(properties),
             )
         )
     if len(layers) > MAX_LAYERS:
@@ -168,7 +197,7 @@ def _context_layers(context: object) -> tuple[ContextLayer, ...]:
             _("Une impression compte au plus %(max)s couches affichées (la carte en a %(count)s).")
             % {"max": MAX_LAYERS, "count": len(layers)},
         )
-    return tuple(layers)
+    return tuple(layers), document["properties"].get("gp:basemap", "")
 
 
 def _bbox(raw: object, srid: int) -> tuple[float, float, float, float]:
@@ -224,9 +253,7 @@ def parse_request(body: bytes) -> PrintRequest:
     title = raw.get("title", "")
     if not isinstance(title, str) or len(title) > MAX_TITLE:
         raise PrintError("invalid_title", _("Le titre est un texte d'au plus %(max)s caractères.") % {"max": MAX_TITLE})
-    context = raw.get("context")
-    layers = _context_layers(context)
-    basemap = context.get("properties", {}).get("gp:basemap", "") if isinstance(context, dict) else ""
+    layers, basemap = _context_layers(raw.get("context"))
     return PrintRequest(
         layers=layers,
         bbox=_bbox(raw.get("bbox"), srid),
@@ -236,7 +263,7 @@ def parse_request(body: bytes) -> PrintRequest:
         format=output,
         title=_text(title, MAX_TITLE) or _("Carte"),
         dpi=int(dpi),
-        basemap=basemap if isinstance(basemap, str) else "",
+        basemap=basemap,
     )
 
 
@@ -371,25 +398,109 @@ def _resolution(dpi: int) -> str:
     return str(round(dpi * 72 / 96))
 
 
-def _draw_map(mapfile: Path, layers: list[PrintedLayer], frame: MapFrame, dpi: int) -> Image.Image:
-    """Every layer drawn by MapServer at the print size, bottom layer first, with its opacity."""
+# Filter Encoding 1.1 operators, as the viewer sends `gp:filter` in WMS FILTER (frontend/src/viewer/layers.js).
+FILTER_OPERATORS = {
+    "=": "PropertyIsEqualTo",
+    "!=": "PropertyIsNotEqualTo",
+    "<": "PropertyIsLessThan",
+    ">": "PropertyIsGreaterThan",
+    "<=": "PropertyIsLessThanOrEqualTo",
+    ">=": "PropertyIsGreaterThanOrEqualTo",
+}
+
+
+def ogc_filter(layer_filter: dict) -> str:
+    """The OGC filter MapServer applies for the layer's `gp:filter` (checked by `owscontext.validate`)."""
+    name = f"<PropertyName>{xml_escape(layer_filter['attribute'])}</PropertyName>"
+    value = xml_escape(str(layer_filter["value"]), {'"': "&quot;", "'": "&apos;"})
+    if layer_filter["operator"] == "like":
+        return (
+            '<Filter><PropertyIsLike wildCard="*" singleChar="." escapeChar="!" matchCase="false">'
+            f"{name}<Literal>*{value}*</Literal></PropertyIsLike></Filter>"
+        )
+    operator = FILTER_OPERATORS[layer_filter["operator"]]
+    return f"<Filter><{operator}>{name}<Literal>{value}</Literal></{operator}></Filter>"
+
+
+def _own_image(mapfile: Path, layer: PrintedLayer, frame: MapFrame, dpi: int) -> Image.Image:
+    params = {
+        "SERVICE": "WMS",
+        "VERSION": "1.3.0",
+        "REQUEST": "GetMap",
+        "LAYERS": layer.dataset.layer_name,
+        "STYLES": "",
+        "CRS": f"EPSG:{frame.srid}",
+        "BBOX": ",".join(f"{v:.6f}" for v in frame.extent),
+        "WIDTH": str(frame.width_px),
+        "HEIGHT": str(frame.height_px),
+        "FORMAT": "image/png",
+        "TRANSPARENT": "TRUE",
+        "MAP_RESOLUTION": _resolution(dpi),
+    }
+    if layer.filter:
+        params["FILTER"] = f"({ogc_filter(layer.filter)})"
+    return _mapserver(mapfile, params, layer.title)
+
+
+# Parameters of an external GetMap address that the print sets itself.
+EXTERNAL_SET = {"service", "request", "version", "crs", "srs", "bbox", "width", "height", "transparent", "format"}
+MAX_EXTERNAL_PIXELS = 2048  # many public WMS refuse larger images: bigger prints are upsampled
+EXTERNAL_TIMEOUT = 20.0
+EXTERNAL_MAX_BYTES = 32 * 1024 * 1024
+
+
+def external_getmap_url(href: str, frame: MapFrame, width: int, height: int) -> str:
+    """The external layer's GetMap address (its own LAYERS, STYLES and other parameters kept) for the print."""
+    parts = urlsplit(href)
+    given = parse_qsl(parts.query, keep_blank_values=True)
+    version = next((v for k, v in given if k.lower() == "version"), "") or "1.3.0"
+    version = "1.3.0" if version.startswith("1.3") else "1.1.1"
+    image_format = next((v for k, v in given if k.lower() == "format" and v.startswith("image/")), "image/png")
+    query = [(k, v) for k, v in given if k.lower() not in EXTERNAL_SET]
+    query += [
+        ("SERVICE", "WMS"),
+        ("VERSION", version),
+        ("REQUEST", "GetMap"),
+        ("CRS" if version == "1.3.0" else "SRS", f"EPSG:{frame.srid}"),  # east/north axes in both versions
+        ("BBOX", ",".join(f"{v:.6f}" for v in frame.extent)),
+        ("WIDTH", str(width)),
+        ("HEIGHT", str(height)),
+        ("FORMAT", image_format),
+        ("TRANSPARENT", "TRUE"),
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
+def _external_image(layer: PrintedLayer, frame: MapFrame) -> Image.Image:
+    """An external WMS layer, fetched through the SSRF-safe client; `remote.RemoteError` when it cannot be had."""
+    shrink = min(1.0, MAX_EXTERNAL_PIXELS / max(frame.width_px, frame.height_px))
+    width, height = max(1, round(frame.width_px * shrink)), max(1, round(frame.height_px * shrink))
+    fetched = remote.safe_fetch(
+        external_getmap_url(layer.getmap, frame, width, height),
+        timeout=EXTERNAL_TIMEOUT,
+        max_bytes=EXTERNAL_MAX_BYTES,
+        accept="image/png, image/*;q=0.8",
+    )
+    not_an_image = remote.RemoteError("not_an_image", _("Le service distant n'a pas renvoyé d'image."))
+    if not fetched.content_type.lower().startswith("image/"):
+        raise not_an_image
+    try:
+        image = Image.open(io.BytesIO(fetched.body))
+        if image.width > MAX_EXTERNAL_PIXELS * 2 or image.height > MAX_EXTERNAL_PIXELS * 2:
+            raise not_an_image
+        image = image.convert("RGBA")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise not_an_image from None
+    if image.size != (frame.width_px, frame.height_px):
+        image = image.resize((frame.width_px, frame.height_px), Image.Resampling.BICUBIC)
+    return image
+
+
+def _draw_map(mapfile: Path | None, layers: list[PrintedLayer], frame: MapFrame, dpi: int) -> Image.Image:
+    """Every layer at the print size, bottom layer first, with its opacity."""
     picture = Image.new("RGBA", (frame.width_px, frame.height_px), (255, 255, 255, 255))
     for layer in reversed(layers):
-        params = {
-            "SERVICE": "WMS",
-            "VERSION": "1.3.0",
-            "REQUEST": "GetMap",
-            "LAYERS": layer.dataset.layer_name,
-            "STYLES": "",
-            "CRS": f"EPSG:{frame.srid}",
-            "BBOX": ",".join(f"{v:.6f}" for v in frame.extent),
-            "WIDTH": str(frame.width_px),
-            "HEIGHT": str(frame.height_px),
-            "FORMAT": "image/png",
-            "TRANSPARENT": "TRUE",
-            "MAP_RESOLUTION": _resolution(dpi),
-        }
-        image = _mapserver(mapfile, params, layer.title)
+        image = layer.image if layer.dataset is None else _own_image(mapfile, layer, frame, dpi)
         if layer.opacity < 1:
             image.putalpha(image.getchannel("A").point(lambda a, o=layer.opacity: round(a * o)))
         picture.alpha_composite(image)
@@ -409,17 +520,27 @@ def _legend(mapfile: Path, layer: PrintedLayer, dpi: int) -> Image.Image:
     return _mapserver(mapfile, params, layer.title)
 
 
-def _printable_layers(user, request: PrintRequest) -> tuple[list[PrintedLayer], list[str], list]:
-    """Our layers the caller may view (others vanish), the titles of external layers, and the caller's entries."""
+def _printable_layers(user, request: PrintRequest, frame: MapFrame) -> tuple[list[PrintedLayer], list[str], list]:
+    """The layers to draw: ours that the caller may view (others vanish without a trace) and the external WMS layers
+    that answered; the titles of the external layers left out; the caller's service entries."""
     entries = mapserver.caller_layers(user)
     viewable = {dataset.pk: dataset for dataset, _territories in entries}
     printed, left_out = [], []
     for layer in request.layers:
-        if layer.dataset_id is None:
-            left_out.append(layer.title or _("couche sans titre"))
-        elif layer.dataset_id in viewable:
-            dataset = viewable[layer.dataset_id]
-            printed.append(PrintedLayer(layer.title or dataset.title, dataset, layer.opacity))
+        if layer.dataset_id is not None:
+            if layer.dataset_id in viewable:
+                dataset = viewable[layer.dataset_id]
+                printed.append(PrintedLayer(layer.title, layer.opacity, dataset=dataset, filter=layer.filter))
+            continue
+        external = PrintedLayer(layer.title, layer.opacity, getmap=layer.getmap)
+        try:
+            if not layer.getmap:
+                raise remote.RemoteError("not_wms", "")
+            external.image = _external_image(external, frame)
+        except remote.RemoteError:
+            left_out.append(layer.title)
+            continue
+        printed.append(external)
     return printed, left_out, entries
 
 
@@ -594,7 +715,7 @@ def _footer(page: Page, box: Box, printed: list[PrintedLayer], left_out: list[st
     today = formats.date_format(date.today(), "DATE_FORMAT")
     platform = PlatformSettings.load().name or settings.PLATFORM_NAME
     stamp = _("Imprimé le %(date)s — %(platform)s") % {"date": today, "platform": platform}
-    organisations = list(dict.fromkeys(layer.dataset.organisation.name for layer in printed))
+    organisations = list(dict.fromkeys(layer.source for layer in printed if layer.source))
     sources = _("Sources : %(names)s.") % {"names": ", ".join(organisations) if organisations else "—"}
     base = _basemap_name(basemap)
     if base:
@@ -650,16 +771,14 @@ def filename(title: str, output: str) -> str:
 
 def print_map(user, request: PrintRequest) -> PrintResult:
     """The printed page for `user` (who sees only the layers the rights choke point lets them view)."""
-    printed, left_out, entries = _printable_layers(user, request)
     page_layout = layout(request.paper, request.orientation)
     frame = map_frame(request, page_layout.map)
-    if printed:
-        mapfile = mapserver.service_mapfile_for(None, entries)
-        picture = _draw_map(mapfile, printed, frame, request.dpi)
-        for layer in printed:
+    printed, left_out, entries = _printable_layers(user, request, frame)
+    mapfile = mapserver.service_mapfile_for(None, entries) if any(layer.dataset for layer in printed) else None
+    picture = _draw_map(mapfile, printed, frame, request.dpi)
+    for layer in printed:
+        if layer.dataset is not None:
             layer.legend = _legend(mapfile, layer, request.dpi)
-    else:
-        picture = Image.new("RGB", (frame.width_px, frame.height_px), (255, 255, 255))
     pdf = compose(request, printed, left_out, picture, frame)
     content = pdf if request.format == "pdf" else png_from_pdf(pdf, request.dpi)
     return PrintResult(

@@ -10,6 +10,7 @@ from PIL import Image
 
 from tests.conftest import import_now
 from tests.sample_data import ORIGIN, shapefile_zip, squares
+from viewer import owscontext
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,23 +30,21 @@ def layers(organisations, producer_a, tmp_path):
     return public.dataset, private.dataset
 
 
-def _feature(dataset, title=None, opacity=1.0):
-    return {
-        "type": "Feature",
-        "id": f"urn:gp:dataset:{dataset.pk}",
-        "geometry": None,
-        "properties": {
-            "title": title or dataset.title,
-            "active": True,
-            "gp:dataset": dataset.pk,
-            "gp:opacity": opacity,
-        },
-    }
+def _feature(dataset, title=None, opacity=1.0, **properties):
+    feature = owscontext.dataset_resource(dataset, opacity=opacity)
+    feature["properties"].update(title=title or dataset.title, **properties)
+    return feature
+
+
+def _external(title, getmap):
+    """A layer of someone else's WMS, as the composer adds it."""
+    operation = {"code": "GetMap", "method": "GET", "type": "image/png", "href": getmap}
+    offering = {"code": owscontext.OFFERING_BASE + "wms", "operations": [operation]}
+    return {"type": "Feature", "id": getmap, "geometry": None, "properties": {"title": title, "offerings": [offering]}}
 
 
 def _body(*features, **options):
-    context = {"type": "FeatureCollection", "properties": {"title": "Carte", "gp:basemap": "none"}}
-    context["features"] = list(features)
+    context = owscontext.new_context("Carte", list(features))
     return {"context": context, "bbox": INSIDE, "srid": 2154, "dpi": 96, "title": "Plan de Tours", **options}
 
 
@@ -106,20 +105,35 @@ def test_png_has_the_layer_where_it_is_and_a_private_layer_is_never_drawn(client
     assert "Réseau secret" in text
 
 
-def test_opacity_and_external_layers(client, layers):
+def test_opacity_and_filter(client, layers):
     public, _private = layers
-    external = {
-        "type": "Feature",
-        "id": "https://example.org/wms#routes",
-        "geometry": None,
-        "properties": {"title": "Routes (IGN)", "active": True, "offerings": []},
-    }
-    faint = _post(client, _body(external, _feature(public, opacity=0.2), format="png", orientation="portrait"))
+    faint = _post(client, _body(_feature(public, opacity=0.2), format="png", orientation="portrait"))
     pixels = np.asarray(Image.open(io.BytesIO(faint.content)).convert("RGB")).astype(int)
     centre = pixels[pixels.shape[0] // 3, pixels.shape[1] // 2]
     assert centre.min() > 200 and centre[2] > centre[0], f"a 20 % layer is a pale blue: {centre}"
-    _pages, _sizes, text = _pdf(_post(client, _body(external, _feature(public))))
-    assert "Couches non imprimées" in text and "Routes (IGN)" in text
+    # The viewer's attribute filter applies to the print: no square is named like this.
+    nothing = {"attribute": "nom", "operator": "=", "value": "aucune"}
+    response = _post(client, _body(_feature(public, **{"gp:filter": nothing}), format="png"))
+    assert _bluish(response.content) < 0.01
+
+
+def test_external_wms_layers(client, layers, live_server, settings):
+    """An external WMS (here our own service behind another address) is fetched through the SSRF-safe client; one
+    in a private network is named under "Couches non imprimées" and never fetched."""
+    public, _private = layers
+    getmap = f"{live_server.url}/ows?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={public.layer_name}&STYLES="
+    private_network = "http://0.0.0.0:9/wms?SERVICE=WMS&REQUEST=GetMap&LAYERS=routes"  # refused, never fetched
+    body = _body(_external("Routes (réseau interne)", private_network), _external("Parcelles voisines", getmap))
+    settings.REMOTE_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]  # the test server's address
+    response = _post(client, {**body, "format": "png"})
+    assert _bluish(response.content) > 0.3, "the external layer should fill the map"
+    _pages, _sizes, text = _pdf(_post(client, body))
+    assert "Parcelles voisines" in text and "localhost" in text  # legend, sources
+    assert "Couches non imprimées : Routes (réseau interne)" in text
+
+    settings.REMOTE_ALLOWED_NETWORKS = []
+    response = _post(client, {**body, "format": "png"})
+    assert _bluish(response.content) == 0, "a loopback address is refused like any private one"
 
 
 @pytest.mark.parametrize(
@@ -135,7 +149,10 @@ def test_opacity_and_external_layers(client, layers):
         ({"dpi": 1200}, "invalid_dpi"),
         ({"title": "x" * 201}, "invalid_title"),
         ({"context": {"features": "none"}}, "invalid_context"),
-        ({"context": {"features": [{"properties": {"title": str(i)}} for i in range(31)]}}, "too_many_layers"),
+        (
+            {"context": owscontext.new_context("Carte", [_external(str(i), f"https://a.fr/{i}") for i in range(31)])},
+            "too_many_layers",
+        ),
     ],
 )
 def test_bad_requests_get_a_code_and_a_french_message(client, db, change, code):
