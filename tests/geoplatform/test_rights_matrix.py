@@ -165,6 +165,27 @@ def _map_shows_layer(r, d, j) -> bool:
     return r.status_code == 200 and [f["properties"]["title"] for f in r.json()["features"]] == [d.title]
 
 
+def _print(client, d: Dataset):
+    """Print a map showing `d` over its extent, as the viewer's print dialog asks (PDF, lowest resolution)."""
+    import json
+
+    from viewer import owscontext
+
+    context = owscontext.new_context("Carte imprimée", [owscontext.dataset_resource(d)])
+    body = {"context": context, "bbox": list(d.bbox), "srid": d.srid, "dpi": 96, "title": "Impression"}
+    return client.post("/cartes/imprimer/", json.dumps(body), content_type="application/json")
+
+
+def _prints_layer(r, d, j) -> bool:
+    """The page names the layer (legend) and its organisation (sources): it was drawn."""
+    import pypdfium2
+
+    if r.status_code != 200 or r["Content-Type"] != "application/pdf":
+        return False
+    text = pypdfium2.PdfDocument(r.content)[0].get_textpage().get_text_range()
+    return d.title in text and d.organisation.name in text
+
+
 MATRIX = {
     "catalogue:home": Row("public-only", lambda c, a, d, j: c.get("/"), _lists_title, lists=True),
     "catalogue:datasets": Row("read", lambda c, a, d, j: c.get("/donnees/"), _lists_title, lists=True),
@@ -414,6 +435,8 @@ MATRIX = {
         _finds_places_of,
         lists=True,
     ),
+    # Printing a map: a layer is drawn and named only for those who may view its data; others get the page without it.
+    "viewer:print": Row("read", lambda c, a, d, j: _print(c, d), _prints_layer, lists=True),
 }
 
 # URLs that serve no dataset: their rows are in PLATFORM_MATRIX below, or, for owner-only and public
