@@ -1,6 +1,7 @@
 // Build the front-end bundles with esbuild's JS API.
 //   src/app.js  -> dist/app.js   (IIFE, minified, ES2020, no sourcemap)
 //   src/app.css -> dist/app.css  (Bootstrap + OpenLayers CSS inlined via @import)
+//   src/viewer/index.js -> dist/viewer.js, src/viewer.css -> dist/viewer.css (map viewer pages only)
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -48,6 +49,12 @@ try {
       format: 'iife',
       platform: 'browser',
       define: { 'process.env.NODE_ENV': '"production"' },
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: ['src/viewer.css'],
+      outfile: 'dist/viewer.css',
+      target: ['chrome111', 'firefox113', 'safari16.2', 'edge111'],
     }),
     esbuild.build({
       ...common,

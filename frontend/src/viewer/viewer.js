@@ -1,4 +1,364 @@
-// Placeholder until the viewer module lands (this session).
+// The map viewer: an OpenLayers map driven by an OWS Context (OGC 14-055r2 GeoJSON), in the platform's chrome.
+//
+// <div data-gp-viewer
+//      data-context="{…OWS Context…}" or data-context-url="/cartes/<id>/contexte.json"
+//      data-site-url="https://…"                SITE_URL: our own addresses in the context are read from this origin
+//      data-base-maps="[{name,type,url,layers}]" PlatformSettings.base_maps
+//      data-local-base="{url,layers}"           the communes reference layer through our WMS ("Fond local")
+//      data-default-basemap="local"  data-default-extent="[w,s,e,n]"  data-messages="{…translated texts…}"
+//      data-places-url, data-print-url, data-embed-url, data-csrf-token (used by tools.js and share.js)>
+//   [data-gp-map] (the map), [data-gp-tree] (layer tree), [data-gp-basemap] (select), [data-gp-coords-l93],
+//   [data-gp-coords-wgs84], [data-gp-live] (status read by screen readers), tool and panel elements.
+// </div>
+//
+// initViewer(el) returns the viewer object (also el.gpViewer): map, getContext(), loadContext(doc),
+// addResource(feature), removeResource(id), updateResource(id, changes), resources(), on(event, callback) with
+// events 'change' ({type}), 'load', 'ready'; el.dataset.ready = "1" once every visible layer has rendered once.
+import Map from 'ol/Map.js';
+import View from 'ol/View.js';
+import ScaleLine from 'ol/control/ScaleLine.js';
+import FullScreen from 'ol/control/FullScreen.js';
+import MousePosition from 'ol/control/MousePosition.js';
+import { defaults as defaultControls } from 'ol/control/defaults.js';
+import { transformExtent } from 'ol/proj.js';
+import { register } from 'ol/proj/proj4.js';
+import proj4 from 'proj4';
+
+import { messages, formatNumber } from './dom.js';
+import { applyProperties, baseMapLayer, localHref, resourceLayer, splitKvp, offering, operation } from './layers.js';
+import { initTree } from './tree.js';
+import { initIdentify } from './identify.js';
+import { initTools } from './tools.js';
+import { initShare } from './share.js';
+
+proj4.defs(
+  'EPSG:2154',
+  '+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 ' +
+    '+towgs84=0,0,0,0,0,0,0 +units=m +no_defs +type=crs',
+);
+register(proj4);
+
+const FRANCE = [-5.5, 41.2, 9.8, 51.2];
+
+function parseJson(value, fallback) {
+  if (!value) return fallback;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return fallback;
+  }
+}
+
+const clone = (value) => JSON.parse(JSON.stringify(value));
+
+function validExtent(box) {
+  return Array.isArray(box) && box.length === 4 && box.every(Number.isFinite) && box[0] < box[2] && box[1] < box[3];
+}
+
+// The STYLES of a WMS GetMap address, and the offering's default style, set to `style`.
+function withStyle(feature, style) {
+  const wms = offering(feature, 'wms');
+  const getMap = operation(wms, 'GetMap');
+  if (!getMap) return;
+  const url = new URL(getMap.href, window.location.href);
+  const names = [...url.searchParams.keys()];
+  const key = names.find((n) => n.toUpperCase() === 'STYLES') || 'STYLES';
+  url.searchParams.set(key, style || '');
+  getMap.href = getMap.href.startsWith('http') ? url.toString() : url.pathname + url.search;
+  const styles = wms.styles || [];
+  if (style && !styles.some((s) => s.name === style)) styles.push({ name: style, title: style });
+  styles.forEach((s) => {
+    s.default = s.name === style;
+  });
+  wms.styles = styles;
+}
+
 export function initViewer(el) {
-  return el;
+  if (el.gpViewer) return el.gpViewer;
+  const t = messages(el);
+  const siteUrl = el.dataset.siteUrl || '';
+  const mapEl = el.querySelector('[data-gp-map]') || el;
+  const live = el.querySelector('[data-gp-live]');
+  const listeners = {};
+  let doc = { type: 'FeatureCollection', properties: {}, features: [] };
+  let entries = [];
+  let baseLayer = null;
+  let baseMapId = 'none';
+  let waitingReady = false;
+
+  const baseMaps = parseJson(el.dataset.baseMaps, [])
+    .filter((b) => b && b.name && b.url)
+    .map((b) => ({ ...b, id: b.name }));
+  const localBase = parseJson(el.dataset.localBase, null);
+  if (localBase && localBase.url && localBase.layers) {
+    baseMaps.unshift({ id: 'local', name: t('basemapLocal'), type: 'wms', local: true, ...localBase });
+  }
+  const defaultExtent = parseJson(el.dataset.defaultExtent, null);
+
+  const controls = defaultControls({
+    zoomOptions: { zoomInTipLabel: t('zoomIn'), zoomOutTipLabel: t('zoomOut') },
+    rotate: false,
+    attributionOptions: { tipLabel: t('attributions') },
+  }).extend([
+    new ScaleLine({ units: 'metric' }),
+    new FullScreen({ source: el, tipLabel: t('fullscreen') }),
+  ]);
+  const coordinates = [
+    ['[data-gp-coords-l93]', 'EPSG:2154', (c) => `${formatNumber(c[0])} ; ${formatNumber(c[1])}`],
+    ['[data-gp-coords-wgs84]', 'EPSG:4326', (c) => `${formatNumber(c[1], 5)}° N ; ${formatNumber(c[0], 5)}° E`],
+  ];
+  for (const [selector, projection, format] of coordinates) {
+    const target = el.querySelector(selector);
+    if (target) {
+      controls.push(new MousePosition({ target, projection, coordinateFormat: format, placeholder: '–' }));
+    }
+  }
+
+  const map = new Map({
+    target: mapEl,
+    controls,
+    view: new View({ projection: 'EPSG:3857', center: [0, 0], zoom: 2, maxZoom: 21 }),
+  });
+
+  const viewer = {
+    el,
+    map,
+    t,
+    siteUrl,
+    activeTool: null,
+    on(name, callback) {
+      (listeners[name] = listeners[name] || []).push(callback);
+      return viewer;
+    },
+    emit(name, detail = {}) {
+      (listeners[name] || []).forEach((callback) => callback(detail));
+    },
+    announce(text) {
+      if (!live) return;
+      live.textContent = '';
+      window.setTimeout(() => {
+        live.textContent = text;
+      }, 50);
+    },
+    resources: () => entries.map((e) => e.feature),
+    entry: (id) => entries.find((e) => e.feature.id === id),
+    index: (id) => entries.findIndex((e) => e.feature.id === id),
+    baseMaps: () => baseMaps,
+    baseMapId: () => baseMapId,
+
+    getContext() {
+      const context = clone(doc);
+      const size = map.getSize();
+      if (size && size[0] > 0) {
+        const box = transformExtent(map.getView().calculateExtent(size), 'EPSG:3857', 'EPSG:4326');
+        context.bbox = box.map((v) => Math.round(v * 1e6) / 1e6);
+      }
+      context.properties = { ...context.properties, 'gp:basemap': baseMapId };
+      context.features = entries.map((e) => clone(e.feature));
+      return context;
+    },
+
+    loadContext(newDoc) {
+      entries.forEach((e) => e.layer && map.removeLayer(e.layer));
+      doc = clone(newDoc || {});
+      doc.type = 'FeatureCollection';
+      doc.properties = doc.properties || {};
+      entries = (doc.features || []).map((feature) => makeEntry(feature));
+      delete doc.features;
+      entries.forEach((e) => e.layer && map.addLayer(e.layer));
+      restack();
+      const wanted = doc.properties['gp:basemap'] ?? el.dataset.defaultBasemap ?? 'local';
+      viewer.setBaseMap(baseMaps.some((b) => b.id === wanted) ? wanted : baseMaps[0]?.id || 'none', { silent: true });
+      const box = validExtent(newDoc?.bbox) ? newDoc.bbox : validExtent(defaultExtent) ? defaultExtent : FRANCE;
+      viewer.fitWgs84(box);
+      delete el.dataset.ready;
+      waitingReady = true;
+      map.render();
+      viewer.emit('load');
+      viewer.emit('change', { type: 'load' });
+    },
+
+    addResource(feature) {
+      const entry = makeEntry(clone(feature));
+      if (entries.some((e) => e.feature.id === entry.feature.id)) throw new Error(`duplicate resource ${feature.id}`);
+      entries.unshift(entry);
+      if (entry.layer) map.addLayer(entry.layer);
+      restack();
+      viewer.emit('change', { type: 'add', id: entry.feature.id });
+      return entry.feature;
+    },
+
+    removeResource(id) {
+      const entry = viewer.entry(id);
+      if (!entry) return;
+      if (entry.layer) map.removeLayer(entry.layer);
+      entries = entries.filter((e) => e !== entry);
+      restack();
+      viewer.emit('change', { type: 'remove', id });
+    },
+
+    // changes: OWC properties (title, folder, active, gp:opacity, gp:filter, abstract…) or the shortcuts
+    // style, opacity, filter, visible; offerings or bbox replace the resource's.
+    updateResource(id, changes) {
+      const entry = viewer.entry(id);
+      if (!entry) return;
+      const props = entry.feature.properties;
+      let rebuild = false;
+      for (const [name, value] of Object.entries(changes || {})) {
+        if (name === 'style') withStyle(entry.feature, value);
+        else if (name === 'opacity') props['gp:opacity'] = value;
+        else if (name === 'visible') props.active = Boolean(value);
+        else if (name === 'filter') {
+          if (value) props['gp:filter'] = value;
+          else delete props['gp:filter'];
+        } else if (name === 'bbox') entry.feature.bbox = value;
+        else if (name === 'offerings') {
+          props.offerings = value;
+          rebuild = true;
+        } else if (name === 'folder' && !value) delete props.folder;
+        else if (value === null || value === undefined) delete props[name];
+        else props[name] = value;
+      }
+      if (rebuild || !entry.layer) {
+        if (entry.layer) map.removeLayer(entry.layer);
+        entry.layer = resourceLayer(entry.feature, siteUrl);
+        if (entry.layer) map.addLayer(entry.layer);
+        restack();
+      } else {
+        applyProperties(entry.layer, entry.feature);
+      }
+      viewer.emit('change', { type: 'update', id });
+    },
+
+    setVisible(id, visible) {
+      const entry = viewer.entry(id);
+      if (!entry) return;
+      entry.feature.properties.active = Boolean(visible);
+      if (entry.layer) entry.layer.setVisible(Boolean(visible));
+      viewer.emit('change', { type: 'visibility', id });
+    },
+
+    setOpacity(id, opacity) {
+      const entry = viewer.entry(id);
+      if (!entry) return;
+      const value = Math.min(1, Math.max(0, Number(opacity)));
+      entry.feature.properties['gp:opacity'] = value;
+      if (entry.layer) entry.layer.setOpacity(value);
+      viewer.emit('change', { type: 'opacity', id });
+    },
+
+    // Moves a resource `delta` places down the tree (-1: up, drawn above the one before it).
+    move(id, delta) {
+      const from = viewer.index(id);
+      const to = from + delta;
+      if (from < 0 || to < 0 || to >= entries.length) return false;
+      const [entry] = entries.splice(from, 1);
+      entries.splice(to, 0, entry);
+      restack();
+      viewer.emit('change', { type: 'order', id });
+      viewer.announce(t('moved', { title: entry.feature.properties.title, position: to + 1, count: entries.length }));
+      return true;
+    },
+
+    setBaseMap(id, { silent = false } = {}) {
+      if (baseLayer) map.removeLayer(baseLayer);
+      baseLayer = null;
+      const base = baseMaps.find((b) => b.id === id);
+      baseMapId = base ? base.id : 'none';
+      if (base) {
+        const local = base.local ? { ...base, url: localHref(base.url, siteUrl).toString() } : base;
+        baseLayer = baseMapLayer(local);
+        if (baseLayer) map.addLayer(baseLayer);
+      }
+      if (!silent) viewer.emit('change', { type: 'basemap' });
+    },
+
+    fitWgs84(box) {
+      const target = transformExtent(box, 'EPSG:4326', 'EPSG:3857');
+      const fit = () => map.getView().fit(target, { padding: [16, 16, 16, 16], maxZoom: 18 });
+      const size = map.getSize();
+      if (size && size[0] > 0 && size[1] > 0) fit();
+      else map.once('change:size', fit);
+    },
+
+    // The WGS84 extent of a resource: its bbox in the context, else the WMS capabilities of its service.
+    async resourceExtent(id) {
+      const entry = viewer.entry(id);
+      if (!entry) return null;
+      if (validExtent(entry.feature.bbox)) return entry.feature.bbox;
+      const capabilities = operation(offering(entry.feature, 'wms'), 'GetCapabilities');
+      const getMap = operation(offering(entry.feature, 'wms'), 'GetMap');
+      if (!capabilities || !getMap) return null;
+      const name = splitKvp(getMap.href, siteUrl).params.LAYERS;
+      const { default: WMSCapabilities } = await import('ol/format/WMSCapabilities.js');
+      try {
+        const response = await fetch(localHref(capabilities.href, siteUrl), { credentials: 'same-origin' });
+        const parsed = new WMSCapabilities().read(await response.text());
+        const stack = [parsed.Capability.Layer];
+        while (stack.length) {
+          const layer = stack.pop();
+          if (layer.Name === name && validExtent(layer.EX_GeographicBoundingBox)) return layer.EX_GeographicBoundingBox;
+          stack.push(...(layer.Layer || []));
+        }
+      } catch {
+        return null;
+      }
+      return null;
+    },
+
+    async zoomToResource(id) {
+      const box = await viewer.resourceExtent(id);
+      const entry = viewer.entry(id);
+      if (box) viewer.fitWgs84(box);
+      else if (entry) viewer.announce(t('noExtent', { title: entry.feature.properties.title }));
+      return Boolean(box);
+    },
+  };
+
+  function makeEntry(feature) {
+    feature.properties = feature.properties || {};
+    feature.id = feature.id || `urn:uuid:${crypto.randomUUID ? crypto.randomUUID() : Date.now()}`;
+    const layer = resourceLayer(feature, siteUrl);
+    if (layer) {
+      layer.set('gpResource', feature.id);
+      layer.on('change:gpError', () => viewer.emit('layererror', { id: feature.id }));
+    }
+    return { feature, layer };
+  }
+
+  function restack() {
+    entries.forEach((entry, i) => entry.layer && entry.layer.setZIndex(entries.length - i));
+  }
+
+  map.on('rendercomplete', () => {
+    const size = map.getSize();
+    if (!waitingReady || !size || size[0] === 0) return;
+    waitingReady = false;
+    el.dataset.ready = '1';
+    if (entries.some((e) => e.layer && e.layer.getVisible() && e.layer.get('gpError'))) el.dataset.error = '1';
+    else delete el.dataset.error;
+    viewer.emit('ready');
+  });
+
+  el.gpViewer = viewer;
+  initTree(viewer);
+  initIdentify(viewer);
+  initTools(viewer);
+  initShare(viewer);
+
+  const inline = parseJson(el.dataset.context, null);
+  if (inline) {
+    viewer.loadContext(inline);
+  } else if (el.dataset.contextUrl) {
+    fetch(el.dataset.contextUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
+      .then((context) => viewer.loadContext(context))
+      .catch(() => {
+        el.dataset.error = '1';
+        viewer.loadContext({ features: [] });
+      });
+  } else {
+    viewer.loadContext({ features: [] });
+  }
+  return viewer;
 }

@@ -1,0 +1,204 @@
+"""A visitor browses a public map: layers, identify, measure, place search, share, print, and on a phone."""
+
+import io
+import json
+import math
+
+import pytest
+from django.contrib.gis.geos import Polygon
+from osgeo import ogr
+from playwright.sync_api import Page, expect
+from pyproj import Geod, Transformer
+
+from catalogue.models import Dataset
+from geoplatform.models import PlatformSettings
+from tests.conftest import import_now
+from tests.e2e.conftest import describe, run_axe
+from tests.sample_data import ORIGIN, shapefile_zip, squares
+from viewer import owscontext, services
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TO_WEB = Transformer.from_crs(2154, 3857, always_xy=True)
+TO_WGS84 = Transformer.from_crs(2154, 4326, always_xy=True)
+X, Y = ORIGIN
+# Two communes side by side; the parcels (squares of 500 m from ORIGIN) all lie in Tours.
+COMMUNES = [
+    ("37261", "Tours", (X - 1000, Y - 1000, X + 5000, Y + 4000)),
+    ("37214", "Saint-Cyr-sur-Loire", (X - 7000, Y - 1000, X - 1000, Y + 4000)),
+]
+VIEWER = "document.querySelector('[data-gp-viewer]').gpViewer"
+
+
+@pytest.fixture
+def public_map(organisations, producer_a, tmp_path):
+    """A public map of two public layers: parcels on top of communes; the communes are also the local base map."""
+    features = [(Polygon.from_bbox(box).wkt, {"insee": insee, "nom": nom}) for insee, nom, box in COMMUNES]
+    archive = shapefile_zip(
+        tmp_path / "communes", features, name="communes", fields={"insee": ogr.OFTString, "nom": ogr.OFTString}
+    )
+    communes = import_now(producer_a, organisations["a"], archive, "Communes").dataset
+    parcels = import_now(producer_a, organisations["a"], shapefile_zip(tmp_path / "p", squares()), "Parcelles").dataset
+    Dataset.objects.filter(pk__in=[communes.pk, parcels.pk]).update(public=True)
+    PlatformSettings.objects.update_or_create(pk=1, defaults={"communes_dataset": communes})
+    parcels.refresh_from_db()
+    communes.refresh_from_db()
+    west, south = TO_WGS84.transform(X - 500, Y - 500)
+    east, north = TO_WGS84.transform(X + 4000, Y + 3000)
+    context = owscontext.new_context(
+        "Parcelles de Tours",
+        [owscontext.dataset_resource(parcels), owscontext.dataset_resource(communes, folder="Référentiels")],
+        bbox=[west, south, east, north],
+    )
+    return services.create_map(producer_a, context, organisations["a"], public=True)
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("[data-gp-viewer][data-ready='1']")).to_be_attached(timeout=30_000)
+
+
+def _pixel(page: Page, x: float, y: float) -> tuple[float, float]:
+    """The page position of a Lambert-93 point on the map."""
+    wx, wy = TO_WEB.transform(x, y)
+    px, py = page.evaluate(f"{VIEWER}.map.getPixelFromCoordinate([{wx}, {wy}])")
+    box = page.locator("[data-gp-map]").bounding_box()
+    return box["x"] + px, box["y"] + py
+
+
+def _state(page: Page) -> dict:
+    return page.evaluate(f"{VIEWER}.getContext()")
+
+
+def test_visitor_uses_layers_identify_measure_and_search(page, public_map, screenshots):
+    _open(page, f"/cartes/{public_map.pk}/")
+    tree = page.locator("[data-gp-tree]")
+    expect(tree.get_by_role("checkbox", name="Parcelles")).to_be_checked()
+    expect(tree.locator("summary", has_text="Référentiels")).to_be_visible()
+    expect(tree.get_by_role("img", name="Légende de « Parcelles »")).to_be_visible()
+    assert page.locator("#gp-basemap").input_value() == "local"
+    page.screenshot(path=screenshots / "map_viewer.png", full_page=True)
+
+    # Toggle and opacity, as the tree and the context say.
+    tree.get_by_role("checkbox", name="Communes").uncheck()
+    tree.get_by_label("Opacité de « Parcelles »").fill("40")
+    layers = {f["properties"]["title"]: f["properties"] for f in _state(page)["features"]}
+    assert layers["Communes"]["active"] is False and layers["Parcelles"]["active"] is True
+    assert layers["Parcelles"]["gp:opacity"] == pytest.approx(0.4)
+    # Order: the keyboard moves Parcelles below Communes, and the focus stays on the moved layer's button.
+    tree.get_by_role("button", name="Descendre « Parcelles »").focus()
+    page.keyboard.press("Enter")
+    assert [f["properties"]["title"] for f in _state(page)["features"]] == ["Communes", "Parcelles"]
+    expect(tree.get_by_role("button", name="Monter « Parcelles »")).to_be_focused()
+    page.keyboard.press("Enter")
+    tree.get_by_role("checkbox", name="Communes").check()
+
+    # Identify: a click in parcel n°5 finds it and its commune; paging shows both, the parcel is highlighted.
+    page.mouse.click(*_pixel(page, X + 1250, Y + 1250))
+    results = page.locator("[data-gp-results]")
+    expect(results).to_be_visible()
+    expect(results.locator("[data-gp-page]")).to_have_text("1 / 2")
+    expect(results.locator("table")).to_contain_text("Parcelle n°5 à l'été")
+    results.get_by_role("button", name="Suivant").click()
+    expect(results.locator("[data-gp-page]")).to_have_text("2 / 2")
+    expect(results.locator("table")).to_contain_text("37261")
+    expect(results.locator("[data-gp-result-title]")).to_contain_text("Communes")
+    page.screenshot(path=screenshots / "map_viewer_identify.png")
+    results.get_by_role("button", name="Fermer les informations").click()
+
+    # Measure a distance: two clicks, a double click ends; the figure is geodesic (pyproj's ellipsoid).
+    page.get_by_role("button", name="Mesurer une distance").click()
+    expect(page.get_by_role("button", name="Mesurer une distance")).to_have_attribute("aria-pressed", "true")
+    start, end = (X, Y), (X + 3000, Y + 2000)
+    page.mouse.click(*_pixel(page, *start))
+    page.mouse.dblclick(*_pixel(page, *end))
+    text = page.locator("[data-gp-measure-result]").inner_text()
+    assert text.startswith("Distance :") and text.endswith("km"), text
+    shown = float(
+        text.split(":")[1].replace("km", "").replace("\u202f", "").replace("\xa0", "").replace(",", ".").strip()
+    )
+    (lon1, lat1), (lon2, lat2) = TO_WGS84.transform(*start), TO_WGS84.transform(*end)
+    expected = Geod(ellps="WGS84").line_length([lon1, lon2], [lat1, lat2]) / 1000
+    assert shown == pytest.approx(expected, rel=0.02), (shown, expected)  # a click lands within a pixel
+    page.screenshot(path=screenshots / "map_viewer_measure.png")
+    page.get_by_role("button", name="Mesurer une distance").click()
+
+    # Place search: the view moves onto the commune found.
+    page.get_by_label("Rechercher une commune ou un lieu").fill("saint cyr")
+    page.get_by_role("search").get_by_role("button", name="Rechercher").click()
+    expect(page.locator("[data-gp-search-status]")).to_have_text("Saint-Cyr-sur-Loire")
+    page.wait_for_function(
+        f"(() => {{ const v = {VIEWER}.getContext().bbox;"
+        f" return v && (v[0] + v[2]) / 2 < {TO_WGS84.transform(X - 1000, Y)[0]}; }})()"
+    )
+
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+
+
+def test_permalink_embed_and_print(page, public_map, screenshots):
+    _open(page, f"/cartes/{public_map.pk}/")
+    tree = page.locator("[data-gp-tree]")
+    tree.get_by_role("checkbox", name="Communes").uncheck()
+    tree.get_by_label("Opacité de « Parcelles »").fill("55")
+    page.evaluate(f"{VIEWER}.map.getView().setZoom(15.5)")
+    page.get_by_role("button", name="Partager").click()
+    permalink = page.get_by_label("Lien permanent (emprise, couches affichées, opacités)")
+    page.wait_for_function("document.querySelector('[data-gp-permalink]').value.includes('z=15.5')")
+    link = permalink.input_value()
+    embed_code = page.locator("[data-gp-embed-code]").input_value()
+    assert embed_code.startswith("<iframe src=") and f"/cartes/{public_map.pk}/integration/#" in embed_code
+    view = _state(page)["bbox"]
+
+    other = page.context.new_page()
+    _open(other, link)
+    restored = {f["properties"]["title"]: f["properties"] for f in _state(other)["features"]}
+    assert restored["Communes"]["active"] is False
+    assert restored["Parcelles"]["gp:opacity"] == pytest.approx(0.55)
+    assert other.evaluate(f"{VIEWER}.map.getView().getZoom()") == 15.5
+    centre = [(view[0] + view[2]) / 2, (view[1] + view[3]) / 2]
+    got = _state(other)["bbox"]
+    assert math.dist(centre, [(got[0] + got[2]) / 2, (got[1] + got[3]) / 2]) < 1e-4
+
+    # The embedded page: the same view, read-only, without the platform's navigation.
+    src = embed_code.split('src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    _open(other, src)
+    expect(other.get_by_role("navigation", name="Navigation principale")).to_have_count(0)
+    expect(other.get_by_role("button", name="Imprimer")).to_have_count(0)
+    assert {f["properties"]["title"]: f["properties"]["active"] for f in _state(other)["features"]}["Communes"] is False
+    other.screenshot(path=screenshots / "map_viewer_embed.png")
+    other.close()
+
+    # Print: an A4 landscape PDF of one page with the title.
+    page.get_by_role("button", name="Imprimer").click()
+    page.get_by_label("Titre").fill("Parcelles imprimées")
+    with page.expect_download(timeout=60_000) as download:
+        page.locator("[data-gp-print-form]").get_by_role("button", name="Télécharger").click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(io.BytesIO(pdf))
+    assert len(document) == 1
+    assert "Parcelles imprimées" in document[0].get_textpage().get_text_range()
+    expect(page.locator("[data-gp-print-status]")).to_have_text("Le fichier est téléchargé.")
+
+
+def test_phone_layout(browser, live_server, public_map, screenshots):
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    _open(page, f"/cartes/{public_map.pk}/")
+    tree = page.locator("[data-gp-tree]")
+    expect(tree).to_be_hidden()  # the layer panel waits behind its button
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("button", name="Couches et fonds").click()
+    expect(tree.get_by_role("checkbox", name="Parcelles")).to_be_visible()
+    tree.get_by_role("checkbox", name="Parcelles").uncheck()
+    page.screenshot(path=screenshots / "map_viewer_phone_layers.png")
+    page.keyboard.press("Escape")
+    expect(tree).to_be_hidden()
+    assert json.dumps(_state(page)["features"][0]["properties"]["active"]) == "false"
+    page.screenshot(path=screenshots / "map_viewer_phone.png", full_page=True)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    context.close()
