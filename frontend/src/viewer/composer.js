@@ -12,7 +12,7 @@
 // initComposer(panel, viewer) builds the panel inside the aside and drives the viewer through its API
 // (addResource, removeResource, updateResource, resources, getContext, loadContext, on('change')).
 // Strings are French, like the rest of the front end.
-import { datasetResource, externalResource, newResourceId, withStyle } from './resources.js';
+import { datasetResource, externalResource, kvp, newResourceId } from './resources.js';
 
 const T = {
   heading: 'Composer la carte',
@@ -22,7 +22,9 @@ const T = {
   title: 'Titre de la carte',
   description: 'Description',
   publicMap: 'Carte publique',
-  publicHelp: 'Visible par tous. Le partage détaillé se règle sur la page « Partage » de la fiche.',
+  publicHelp:
+    'Cochée, la carte est visible par tous dès l’enregistrement. Pour la rendre privée ou la partager avec ' +
+    'des groupes, utilisez la page « Partage » de sa fiche.',
   sharing: 'Partage détaillé de la carte',
   extentUse: 'Utiliser la vue actuelle comme emprise initiale',
   extentCurrent: (b) => `Emprise initiale : ${b.map((n) => n.toFixed(4)).join(', ')} (ouest, sud, est, nord).`,
@@ -81,11 +83,12 @@ const T = {
   imported: (n) => `Contexte importé : ${n} couche(s). Enregistrez la carte pour le conserver.`,
 };
 
+const PROFILE = 'http://www.opengis.net/spec/owc-geojson/1.0/req/core';
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 const SERVICES = [
-  ['wms', 'WMS (carte)'],
-  ['wmts', 'WMTS (tuiles)'],
-  ['wfs', 'WFS (objets)'],
+  ['WMS', 'WMS (carte)'],
+  ['WMTS', 'WMTS (tuiles)'],
+  ['WFS', 'WFS (objets)'],
 ];
 
 let uid = 0;
@@ -300,6 +303,10 @@ export function initComposer(panel, viewer) {
     doc.properties.subtitle = descriptionInput.value.trim();
     if (!doc.properties.subtitle) delete doc.properties.subtitle;
     if (!doc.properties.lang) doc.properties.lang = 'fr';
+    const links = doc.properties.links && typeof doc.properties.links === 'object' ? doc.properties.links : {};
+    const profiles = Array.isArray(links.profiles) ? links.profiles : [];
+    if (!profiles.some((p) => (p && p.href) === PROFILE || p === PROFILE)) profiles.push({ href: PROFILE });
+    doc.properties.links = { ...links, profiles };
     if (state.initialBbox) doc.bbox = state.initialBbox;
     return doc;
   }
@@ -411,8 +418,7 @@ export function initComposer(panel, viewer) {
               button.disabled = true;
               try {
                 const resource = await datasetResource(dataset, { siteUrl: state.siteUrl, taken: takenIds() });
-                viewer.addResource(resource);
-                announce(T.added(resource.properties.title), 'success');
+                addToMap(resource);
               } finally {
                 button.disabled = false;
               }
@@ -470,7 +476,9 @@ export function initComposer(panel, viewer) {
       return;
     }
     const layers = Array.isArray(data.layers) ? data.layers : [];
-    layers.forEach((layer) => externalLayers.append(externalLayer(data, service, layer)));
+    // The viewer reads WMTS layers from the capabilities document the producer gave.
+    const capabilities = { ...data, capabilities_url: capabilitiesHref(address, service) };
+    layers.forEach((layer) => externalLayers.append(externalLayer(capabilities, service.toLowerCase(), layer)));
     announce(T.externalCount(layers.length, data.title || ''), 'info');
   }
 
@@ -492,9 +500,7 @@ export function initComposer(panel, viewer) {
           class: 'btn btn-outline-primary btn-sm flex-shrink-0',
           'aria-label': T.addLabel(title),
           onclick: () => {
-            const resource = externalResource(capabilities, service, layer, { taken: takenIds() });
-            viewer.addResource(resource);
-            announce(T.added(resource.properties.title), 'success');
+            addToMap(externalResource(capabilities, service, layer, { taken: takenIds() }));
           },
         },
         T.add,
@@ -509,6 +515,14 @@ export function initComposer(panel, viewer) {
   const folderList = h('datalist', { id: nextId('folders') });
   body.append(section(T.layersSection, layersEmpty, layerList, folderList));
   const rows = new Map();
+
+  /** Puts `resource` on top of the map; the first layer of a map also brings the view to its extent. */
+  function addToMap(resource) {
+    const first = resources().length === 0;
+    viewer.addResource(resource);
+    if (first && resource.bbox && typeof viewer.fitWgs84 === 'function') viewer.fitWgs84(resource.bbox);
+    announce(T.added(resource.properties.title), 'success');
+  }
 
   function takenIds() {
     return new Set(resources().map((r) => r.id));
@@ -702,6 +716,13 @@ export function initComposer(panel, viewer) {
   }
 
   return viewer;
+}
+
+/** The GetCapabilities request of the service the producer gave (a RESTful WMTS document is taken as is). */
+function capabilitiesHref(address, service) {
+  const url = new URL(address);
+  if (service === 'WMTS' && url.pathname.toLowerCase().endsWith('.xml')) return url.toString();
+  return kvp(address, { SERVICE: service, REQUEST: 'GetCapabilities' });
 }
 
 function viewerSiteUrl(viewer) {

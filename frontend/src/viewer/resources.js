@@ -221,16 +221,3 @@ export function externalResource(capabilities, service, layer, { taken = new Set
   if (bbox) resource.bbox = bbox;
   return resource;
 }
-
-/** The same resource drawn with style `style` (WMS STYLES of its GetMap, the offering's default style). */
-export function withStyle(resource, style) {
-  const copy = JSON.parse(JSON.stringify(resource));
-  copy.properties.offerings.forEach((offering) => {
-    if (offering.code !== `${OFFERING}wms`) return;
-    offering.operations.forEach((operation) => {
-      if (operation.code === 'GetMap') operation.href = kvp(operation.href, { STYLES: style });
-    });
-    if (offering.styles) offering.styles = offering.styles.map((s) => ({ ...s, default: s.name === style }));
-  });
-  return copy;
-}
