@@ -64,13 +64,18 @@ def test_producer_composes_saves_and_reopens_a_map(page, imported_dataset, scree
     layer = panel.get_by_role("group", name="Parcelles de l'été")
     layer.get_by_label("Groupe (dossier)").fill("Foncier/Cadastre")
     layer.get_by_label("Groupe (dossier)").press("Tab")
-    expect(panel.get_by_role("status")).to_have_text("Couche « Parcelles de l'été » placée dans le groupe « Foncier/Cadastre ».")
+    expect(panel.get_by_role("status")).to_have_text(
+        "Couche « Parcelles de l'été » placée dans le groupe « Foncier/Cadastre »."
+    )
     panel.get_by_role("button", name="Enregistrer la carte").click()
     expect(panel.get_by_role("status")).to_have_text("Carte enregistrée.")
     saved.refresh_from_db()
     assert saved.version == 2
     feature = saved.context["features"][0]
-    assert (feature["properties"]["title"], feature["properties"]["folder"]) == ("Parcelles de l'été", "/Foncier/Cadastre")
+    assert (feature["properties"]["title"], feature["properties"]["folder"]) == (
+        "Parcelles de l'été",
+        "/Foncier/Cadastre",
+    )
     violations = [v for v in run_axe(page) if v["impact"] in {"serious", "critical"}]
     assert not violations, describe(violations)
     page.screenshot(path=screenshots / "map-composer-saved.png", full_page=True)
