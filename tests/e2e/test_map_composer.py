@@ -45,7 +45,11 @@ def _map_id(page: Page) -> int:
 
 def test_producer_composes_saves_and_reopens_a_map(page, imported_dataset, screenshots):
     from viewer.models import Map
+    from wxs import styles
 
+    # Two styles: « Rouge » (saved last) is the default, « Bleu » the other one the WMS offers.
+    styles.save_style(imported_dataset, "Bleu", "single", {})
+    styles.save_style(imported_dataset, "Rouge", "single", {})
     log_in(page, "producteur-a")
     map_id = _compose(page, "Parcelles composées")
 
@@ -67,11 +71,18 @@ def test_producer_composes_saves_and_reopens_a_map(page, imported_dataset, scree
     expect(panel.get_by_role("status")).to_have_text(
         "Couche « Parcelles de l'été » placée dans le groupe « Foncier/Cadastre »."
     )
+    style = layer.get_by_label("Style")
+    expect(style.locator("option")).to_have_text(["Rouge", "Bleu"])
+    expect(style).to_have_value("Rouge")
+    style.select_option("Bleu")
+    expect(panel.get_by_role("status")).to_have_text("Style « Bleu » appliqué à « Parcelles de l'été ».")
     panel.get_by_role("button", name="Enregistrer la carte").click()
     expect(panel.get_by_role("status")).to_have_text("Carte enregistrée.")
     saved.refresh_from_db()
     assert saved.version == 2
     feature = saved.context["features"][0]
+    get_map = next(op["href"] for op in feature["properties"]["offerings"][0]["operations"] if op["code"] == "GetMap")
+    assert "STYLES=Bleu" in get_map
     assert (feature["properties"]["title"], feature["properties"]["folder"]) == (
         "Parcelles de l'été",
         "/Foncier/Cadastre",
@@ -130,7 +141,13 @@ def test_exported_context_reimported_gives_the_same_layers(page, imported_datase
     assert layers(second) == layers(original) == [("Parcelles d'été", imported_dataset.pk)]
 
 
-def test_composer_panel_on_a_phone(page, imported_dataset, screenshots):
+def test_composer_panel_on_a_phone(page, imported_dataset, screenshots, live_server, settings):
+    """With the keyboard on a 375 px screen: a layer from the catalogue and one from an external WMS (our own service
+    read through the capabilities proxy as any other, its loopback address allowed for the test)."""
+    from catalogue.models import Dataset
+
+    Dataset.objects.filter(pk=imported_dataset.pk).update(public=True)
+    settings.REMOTE_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
     log_in(page, "producteur-a")
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto("/cartes/nouvelle/")
@@ -151,6 +168,21 @@ def test_composer_panel_on_a_phone(page, imported_dataset, screenshots):
     add.focus()
     page.keyboard.press("Enter")
     expect(panel.get_by_role("group", name="Parcelles d'été")).to_be_visible()
+
+    panel.get_by_text("Ajouter une couche d’un service externe").focus()
+    page.keyboard.press("Enter")
+    panel.get_by_label("Adresse du service").focus()
+    page.keyboard.type(f"{live_server.url}/ows")
+    page.keyboard.press("Enter")
+    expect(panel.get_by_role("status")).to_contain_text("couche(s) disponible(s)")
+    external = panel.get_by_role("button", name="Ajouter la couche externe « Parcelles d'été » à la carte")
+    external.focus()
+    page.keyboard.press("Enter")
+    expect(panel.get_by_role("group", name="Parcelles d'été")).to_have_count(2)
+    resources = page.evaluate("document.querySelector('[data-gp-viewer]').gpViewer.resources()")
+    wms = [op["href"] for op in resources[0]["properties"]["offerings"][0]["operations"] if op["code"] == "GetMap"]
+    assert wms[0].startswith(f"{live_server.url}/ows?") and f"LAYERS=ds{imported_dataset.pk}" in wms[0]
+    assert "gp:dataset" in resources[1]["properties"] and "gp:dataset" not in resources[0]["properties"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "nothing wider than the phone's screen"
     violations = [v for v in run_axe(page) if v["impact"] in {"serious", "critical"}]
     assert not violations, describe(violations)

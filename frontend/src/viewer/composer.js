@@ -48,6 +48,7 @@ const T = {
   kind: { vector: 'vecteur', raster: 'raster' },
   add: 'Ajouter',
   addLabel: (title) => `Ajouter « ${title} » à la carte`,
+  addExternalLabel: (title) => `Ajouter la couche externe « ${title} » à la carte`,
   added: (title) => `Couche « ${title} » ajoutée à la carte.`,
   externalSection: 'Ajouter une couche d’un service externe',
   externalUrl: 'Adresse du service',
@@ -498,7 +499,7 @@ export function initComposer(panel, viewer) {
         {
           type: 'button',
           class: 'btn btn-outline-primary btn-sm flex-shrink-0',
-          'aria-label': T.addLabel(title),
+          'aria-label': T.addExternalLabel(title),
           onclick: () => {
             addToMap(externalResource(capabilities, service, layer, { taken: takenIds() }));
           },
