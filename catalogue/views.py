@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from downloads.page_forms import download_panel
 from geoplatform import audit, rights
 from wxs.links import service_links
 
@@ -63,6 +64,7 @@ def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "record": editor.record_summary(dataset),
         "show_thumbnail": bool(dataset.thumbnail) and records.may_see_thumbnail(request.user, dataset),
         "services": service_links(dataset, request.build_absolute_uri) if may_view_data else [],
+        "download": download_panel(request, dataset, with_map=may_view_data and dataset.has_data),
     }
     if context["may_edit"]:
         context["completeness"] = records.completeness(dataset)

@@ -13,6 +13,7 @@ import ScaleLine from 'ol/control/ScaleLine.js';
 import { defaults as defaultControls } from 'ol/control/defaults.js';
 import { transformExtent } from 'ol/proj.js';
 import './search-map.js';
+import './downloads.js';
 
 window.htmx = htmx;
 window.bootstrap = bootstrap;
