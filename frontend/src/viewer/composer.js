@@ -22,6 +22,9 @@ const T = {
   title: 'Titre de la carte',
   description: 'Description',
   publicMap: 'Carte publique',
+  publicAlready:
+    'La carte est publique. Pour la rendre privée ou la partager avec des groupes, utilisez la page ' +
+    '« Partage » de sa fiche.',
   publicHelp:
     'Cochée, la carte est visible par tous dès l’enregistrement. Pour la rendre privée ou la partager avec ' +
     'des groupes, utilisez la page « Partage » de sa fiche.',
@@ -44,6 +47,7 @@ const T = {
   searchCount: (n) => (n === 0 ? 'Aucune donnée trouvée.' : n === 1 ? '1 donnée trouvée.' : `${n} données trouvées.`),
   searchFailed: 'La recherche a échoué.',
   searchMore: 'Plus de résultats',
+  newTab: ' (fiche, dans un nouvel onglet)',
   noData: 'sans données publiées',
   kind: { vector: 'vecteur', raster: 'raster' },
   add: 'Ajouter',
@@ -239,7 +243,10 @@ export function initComposer(panel, viewer) {
   const descriptionInput = h('textarea', { class: 'form-control', name: 'description', rows: '3' });
   descriptionInput.value = props.subtitle || '';
   const publicInput = h('input', { type: 'checkbox', class: 'form-check-input', id: nextId('public') });
-  publicInput.checked = settings.public === '1' || settings.public === 'true';
+  const alreadyPublic = settings.public === '1' || settings.public === 'true';
+  publicInput.checked = alreadyPublic;
+  // Saving never takes a public map back: that is the sharing page's work, so the box cannot be unticked here.
+  publicInput.disabled = alreadyPublic;
   const publicHelpId = nextId('public-help');
   publicInput.setAttribute('aria-describedby', publicHelpId);
   if (settings.mapId && Array.isArray(initial.bbox) && initial.bbox.length === 4) state.initialBbox = initial.bbox;
@@ -262,7 +269,7 @@ export function initComposer(panel, viewer) {
       { class: 'form-check mb-2' },
       publicInput,
       h('label', { class: 'form-check-label', for: publicInput.id }, T.publicMap),
-      h('div', { class: 'form-text', id: publicHelpId }, T.publicHelp),
+      h('div', { class: 'form-text', id: publicHelpId }, alreadyPublic ? T.publicAlready : T.publicHelp),
     ),
     extentText,
     h(
@@ -324,7 +331,7 @@ export function initComposer(panel, viewer) {
     const doc = composeDocument();
     const creating = !state.mapId;
     const url = new URL(state.saveUrl, window.location.href);
-    url.searchParams.set('public', publicInput.checked ? 'true' : 'false');
+    if (publicInput.checked && !publicInput.disabled) url.searchParams.set('public', 'true');
     state.busy = true;
     saveButton.disabled = true;
     panel.setAttribute('aria-busy', 'true');
@@ -353,6 +360,8 @@ export function initComposer(panel, viewer) {
   /* --- catalogue search ------------------------------------------------- */
 
   const searchInput = h('input', { type: 'search', class: 'form-control', name: 'q', autocomplete: 'off' });
+  // The count is also written next to the results, for those who do not hear the status line at the top.
+  const searchInfo = h('p', { class: 'small mb-1' });
   const searchResults = h('ul', { class: 'list-unstyled mb-2 gp-composer-results' });
   const searchMore = h('button', { type: 'button', class: 'btn btn-link btn-sm', hidden: true }, T.searchMore);
   const searchForm = h(
@@ -367,7 +376,7 @@ export function initComposer(panel, viewer) {
     ),
   );
   searchMore.addEventListener('click', () => state.nextSearch && search(state.nextSearch));
-  body.append(section(T.searchSection, searchForm, searchResults, searchMore));
+  body.append(section(T.searchSection, searchForm, searchInfo, searchResults, searchMore));
 
   async function search(pageUrl = null) {
     let url = pageUrl;
@@ -378,6 +387,7 @@ export function initComposer(panel, viewer) {
       target.searchParams.set('type', 'dataset');
       url = target.toString();
       searchResults.replaceChildren();
+      searchInfo.textContent = '';
     }
     announce(T.searching, 'info');
     const { ok, status: code, data } = await fetchJson(url);
@@ -385,10 +395,14 @@ export function initComposer(panel, viewer) {
       announce(code === 0 ? T.network : errorMessage(data, T.searchFailed), 'danger');
       return;
     }
+    const before = searchResults.children.length;
     (data.results || []).forEach((dataset) => searchResults.append(searchResult(dataset)));
+    // "Plus de résultats" may vanish under the keyboard: go on from the first new result.
+    if (pageUrl && searchResults.children[before]) searchResults.children[before].querySelector('a').focus();
     state.nextSearch = data.next || null;
     searchMore.hidden = !state.nextSearch;
     announce(T.searchCount(data.count || 0), 'info');
+    searchInfo.textContent = T.searchCount(data.count || 0);
   }
 
   function searchResult(dataset) {
@@ -402,7 +416,12 @@ export function initComposer(panel, viewer) {
       h(
         'div',
         { class: 'small' },
-        h('a', { href: links.page || '#', class: 'fw-semibold' }, title),
+        h(
+          'a',
+          { href: links.page || '#', class: 'fw-semibold', target: '_blank', rel: 'noopener' },
+          title,
+          h('span', { class: 'visually-hidden' }, T.newTab),
+        ),
         h('div', { class: 'text-body-secondary' }, usable ? details : `${details} · ${T.noData}`),
       ),
     );
@@ -446,6 +465,7 @@ export function initComposer(panel, viewer) {
     { class: 'form-select', name: 'service' },
     SERVICES.map(([value, label]) => h('option', { value }, label)),
   );
+  const externalInfo = h('p', { class: 'small mb-1' });
   const externalLayers = h('ul', { class: 'list-unstyled mb-0 gp-composer-results' });
   const externalForm = h(
     'form',
@@ -454,7 +474,7 @@ export function initComposer(panel, viewer) {
     field(T.externalService, externalService),
     h('button', { type: 'submit', class: 'btn btn-outline-primary btn-sm' }, T.externalRead),
   );
-  body.append(collapsible(T.externalSection, externalForm, externalLayers));
+  body.append(collapsible(T.externalSection, externalForm, externalInfo, externalLayers));
 
   async function readCapabilities() {
     const address = externalUrl.value.trim();
@@ -470,6 +490,7 @@ export function initComposer(panel, viewer) {
     url.searchParams.set('url', address);
     url.searchParams.set('service', service);
     externalLayers.replaceChildren();
+    externalInfo.textContent = '';
     announce(T.externalReading, 'info');
     const { ok, status: code, data } = await fetchJson(url.toString());
     if (!ok || !data) {
@@ -481,6 +502,7 @@ export function initComposer(panel, viewer) {
     const capabilities = { ...data, capabilities_url: capabilitiesHref(address, service) };
     layers.forEach((layer) => externalLayers.append(externalLayer(capabilities, service.toLowerCase(), layer)));
     announce(T.externalCount(layers.length, data.title || ''), 'info');
+    externalInfo.textContent = T.externalCount(layers.length, data.title || '');
   }
 
   function externalLayer(capabilities, service, layer) {
