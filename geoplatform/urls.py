@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from catalogue.api import DatasetViewSet
+from downloads import api as downloads_api
 from importer.api import JobCancelView, JobView
 from viewer.api import MapViewSet
 
@@ -22,6 +23,12 @@ api_patterns = [
     path("token/", TokenView.as_view(), name="token"),
     path("jobs/<uuid:pk>/", JobView.as_view(), name="job"),
     path("jobs/<uuid:pk>/cancel/", JobCancelView.as_view(), name="job-cancel"),
+    path("downloads/", downloads_api.DownloadListView.as_view(), name="download-list"),
+    path("downloads/basket/", downloads_api.BasketView.as_view(), name="download-basket"),
+    path("downloads/basket/order/", downloads_api.BasketOrderView.as_view(), name="download-basket-order"),
+    path("downloads/basket/<int:pk>/", downloads_api.BasketItemView.as_view(), name="download-basket-item"),
+    path("downloads/<uuid:pk>/", downloads_api.DownloadDetailView.as_view(), name="download-detail"),
+    path("downloads/<uuid:pk>/cancel/", downloads_api.DownloadCancelView.as_view(), name="download-cancel"),
     *router.urls,
 ]
 

@@ -127,6 +127,21 @@ def _with_thumbnail(d: Dataset) -> Dataset:
     return d
 
 
+def _zip_package(r, d, j) -> bool:
+    """A streamed zip package holding the dataset's README (consumed, so the download runs to its end)."""
+    import io
+    import zipfile
+
+    if r.status_code != 200 or r["Content-Type"] != "application/zip":
+        return False
+    with zipfile.ZipFile(io.BytesIO(b"".join(r.streaming_content))) as archive:
+        return "LISEZMOI.txt" in archive.namelist()
+
+
+def _error_code(status: int, code: str) -> Callable:
+    return lambda r, d, j: r.status_code == status and r.json()["error"]["code"] == code
+
+
 def _lists_id(r, d, j) -> bool:
     return r.status_code == 200 and any(item["id"] == d.pk for item in r.json()["results"])
 
@@ -391,6 +406,22 @@ MATRIX = {
     ),
     "api:job": Row("edit", lambda c, a, d, j: a.get(f"/api/v1/jobs/{j}/"), _status(200)),
     "api:job-cancel": Row("edit", lambda c, a, d, j: a.post(f"/api/v1/jobs/{j}/cancel/"), _status(200)),
+    # Downloads: the dataset page's direct download streams a zip to whoever may download (anonymous visitors:
+    # open data only, which the matrix's public dataset is); the API (signed in) refuses an unknown format to an
+    # entitled caller and answers others as if the dataset did not exist.
+    "downloads:direct": Row(
+        "read", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/telecharger/", {"format": "geojson"}), _zip_package
+    ),
+    "api:download-list POST": Row(
+        "read-signed-in",
+        lambda c, a, d, j: a.post("/api/v1/downloads/", {"items": [{"dataset": d.pk, "format": "?"}]}, format="json"),
+        _error_code(400, "unknown_format"),
+    ),
+    "api:download-basket POST": Row(
+        "read-signed-in",
+        lambda c, a, d, j: a.post("/api/v1/downloads/basket/", {"dataset": d.pk, "format": "?"}, format="json"),
+        _error_code(400, "unknown_format"),
+    ),
     "catalogue:history": Row("edit", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/historique/"), _status(200)),
     # Without a file an entitled caller is sent back to the editor's documents; others learn nothing.
     "catalogue:attachment_add": Row(
@@ -459,6 +490,14 @@ NOT_DATASET_SCOPED = {
     "catalogue:csw",  # pycsw reads a view of anonymous-visible records only: tests/catalogue/test_csw.py
     "openid_connect_login",
     "openid_connect_callback",  # allauth's sign-on pages: test_security_sso
+    # Download jobs, their signed-link file and basket entries are their owner's only: tests/downloads/test_jobs.py
+    "downloads:job",
+    "downloads:job_cancel",
+    "downloads:file",
+    "api:download-detail",
+    "api:download-cancel",
+    "api:download-basket-item",
+    "api:download-basket-order",
 }
 NOT_DATASET_SCOPED_PREFIXES = ("account_", "admin:", "socialaccount_", "mfa_", "usersessions_", "headless:")
 
@@ -513,6 +552,8 @@ def _allowed_for(kind: str, role: str, public: bool) -> bool:
         return public or role in READERS_OF_PRIVATE
     if kind == "public-only":
         return public
+    if kind == "read-signed-in":  # API endpoints that need an account (anonymous callers get a 401)
+        return role != "anonymous" and (public or role in READERS_OF_PRIVATE)
     return role in EDITORS
 
 
@@ -586,6 +627,9 @@ PLATFORM_MATRIX = {
     # Thesaurus suggestions: free keywords only from the records the caller may see (test_editor).
     "catalogue:keywords": ("/donnees/mots-cles/?thesaurus=gemet", {role: 200 for role in ROLES}),
     "api:dataset-records": ("/api/v1/datasets/records/", {**SIGNED_IN, "anonymous": 401}),
+    # One's own download jobs and basket (tests/downloads/test_jobs.py: nobody sees another's).
+    "api:download-list": ("/api/v1/downloads/", {**SIGNED_IN, "anonymous": 401}),
+    "api:download-basket": ("/api/v1/downloads/basket/", {**SIGNED_IN, "anonymous": 401}),
     "api:dataset-iso19139-import": ("/api/v1/datasets/iso19139/", {**SIGNED_IN, "anonymous": 401}),
     **{
         f"api:{name}": (path, {**ADMIN_ONLY, "anonymous": 401})
