@@ -60,6 +60,7 @@ LEGEND_PANEL = {
     ("A3", "portrait"): 62.0,
 }
 LEGEND_COLUMN = 62.0
+LEGEND_PIXEL = 25.4 / 96  # a legend image pixel is shown as a CSS pixel, in mm
 
 INK = (0.13, 0.13, 0.13)
 MUTED = (0.33, 0.33, 0.33)
@@ -116,6 +117,7 @@ class PrintedLayer:
     filter: dict | None = None
     getmap: str = ""
     legend: Image.Image | None = None
+    legend_size: tuple[float, float] = (0.0, 0.0)  # mm on the page
     image: Image.Image | None = None
 
     @property
@@ -507,7 +509,9 @@ def _draw_map(mapfile: Path | None, layers: list[PrintedLayer], frame: MapFrame,
     return picture.convert("RGB")
 
 
-def _legend(mapfile: Path, layer: PrintedLayer, dpi: int) -> Image.Image:
+def _legend(mapfile: Path, layer: PrintedLayer) -> Image.Image:
+    """MapServer's legend of the layer, at screen resolution: its key boxes do not grow with MAP_RESOLUTION, its
+    text would, so the page scales the whole image instead."""
     params = {
         "SERVICE": "WMS",
         "VERSION": "1.3.0",
@@ -515,7 +519,6 @@ def _legend(mapfile: Path, layer: PrintedLayer, dpi: int) -> Image.Image:
         "LAYER": layer.dataset.layer_name,
         "FORMAT": "image/png",
         "SLD_VERSION": "1.1.0",
-        "MAP_RESOLUTION": _resolution(dpi),
     }
     return _mapserver(mapfile, params, layer.title)
 
@@ -664,8 +667,8 @@ def _scale_bar(page: Page, box: Box, frame: MapFrame) -> None:
     page.text(bar_x, bar_y + 4.4, written, 6.5, colour=MUTED)
 
 
-def _legend_panel(page: Page, box: Box, layers: list[PrintedLayer], dpi: int) -> None:
-    """Each layer's title and MapServer legend (drawn at `dpi`), in columns; what does not fit is counted."""
+def _legend_panel(page: Page, box: Box, layers: list[PrintedLayer]) -> None:
+    """Each layer's title and MapServer legend, in columns; what does not fit is counted."""
     page.text(box.x, box.y + 4, _("Légende"), 10, bold=True)
     if not layers:
         page.text(box.x, box.y + 10, _("Aucune couche imprimée."), 8, colour=MUTED)
@@ -680,7 +683,7 @@ def _legend_panel(page: Page, box: Box, layers: list[PrintedLayer], dpi: int) ->
         picture = layer.legend
         width = height = 0.0
         if picture is not None:
-            width, height = picture.width * 25.4 / dpi, picture.height * 25.4 / dpi
+            width, height = layer.legend_size
             if width > column_width:
                 width, height = column_width, height * column_width / width
         needed = 3.6 * len(title) + height + 2.5
@@ -745,7 +748,7 @@ def compose(request: PrintRequest, printed: list[PrintedLayer], left_out: list[s
     page.rect(page_layout.map, stroke=MUTED, line=0.6)
     _north_arrow(page, page_layout.map, frame.north)
     _scale_bar(page, page_layout.map, frame)
-    _legend_panel(page, page_layout.legend, printed, request.dpi)
+    _legend_panel(page, page_layout.legend, printed)
     _footer(page, page_layout.footer, printed, left_out, request.basemap)
     return page.pdf()
 
@@ -778,7 +781,10 @@ def print_map(user, request: PrintRequest) -> PrintResult:
     picture = _draw_map(mapfile, printed, frame, request.dpi)
     for layer in printed:
         if layer.dataset is not None:
-            layer.legend = _legend(mapfile, layer, request.dpi)
+            legend = _legend(mapfile, layer)
+            layer.legend_size = (legend.width * LEGEND_PIXEL, legend.height * LEGEND_PIXEL)
+            factor = request.dpi / 96  # smoothed to the print resolution rather than shown as square pixels
+            layer.legend = legend.resize((round(legend.width * factor), round(legend.height * factor)), Image.LANCZOS)
     pdf = compose(request, printed, left_out, picture, frame)
     content = pdf if request.format == "pdf" else png_from_pdf(pdf, request.dpi)
     return PrintResult(

@@ -2,15 +2,18 @@
 
 import io
 import json
+import math
+import re
 
 import numpy as np
 import pypdfium2
 import pytest
 from PIL import Image
+from pyproj import Transformer
 
 from tests.conftest import import_now
 from tests.sample_data import ORIGIN, shapefile_zip, squares
-from viewer import owscontext
+from viewer import owscontext, printing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -134,6 +137,38 @@ def test_external_wms_layers(client, layers, live_server, settings):
     settings.REMOTE_ALLOWED_NETWORKS = []
     response = _post(client, {**body, "format": "png"})
     assert _bluish(response.content) == 0, "a loopback address is refused like any private one"
+
+
+def _scale(response) -> float:
+    _pages, _sizes, text = _pdf(response)
+    return float(
+        re.search(r"1:([\d\s\u202f\u00a0]+)", text)
+        .group(1)
+        .replace(" ", "")
+        .replace("\u202f", "")
+        .replace("\u00a0", "")
+    )
+
+
+def test_scale_is_the_ground_scale_whatever_the_view_crs(client, db):
+    """10 km of ground across the map give the same scale from a Lambert-93 or a Web Mercator view (where 10 km
+    at Tours' latitude span 10 km / cos(latitude) of projected metres)."""
+    frame = printing.layout("A4", "landscape").map
+    expected = 10_000 / (frame.width / 1000)
+    x, y = ORIGIN
+    height = 10_000 * frame.height / frame.width
+    lambert = _post(client, _body(bbox=[x - 5000, y - height / 2, x + 5000, y + height / 2]))
+    centre_x, centre_y = Transformer.from_crs(2154, 3857, always_xy=True).transform(x, y)
+    stretch = 1 / math.cos(math.radians(Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)[1]))
+    box = [
+        centre_x - 5000 * stretch,
+        centre_y - height / 2 * stretch,
+        centre_x + 5000 * stretch,
+        centre_y + height / 2 * stretch,
+    ]
+    mercator = _post(client, _body(srid=3857, bbox=box))
+    assert _scale(lambert) == pytest.approx(expected, rel=0.01)
+    assert _scale(mercator) == pytest.approx(expected, rel=0.01)
 
 
 @pytest.mark.parametrize(
