@@ -52,3 +52,16 @@ def _dataset_saved(sender, instance: Dataset, raw: bool = False, **kwargs) -> No
 def _grant_changed(sender, instance: Grant, raw: bool = False, **kwargs) -> None:
     if not raw:
         _rewrite_later(instance.dataset_id, tiles=True)
+
+
+@receiver(post_save, sender="wxs.Style")
+@receiver(post_delete, sender="wxs.Style")
+def _style_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    """Every style is a WMS style of the layer: its mapfiles follow; tiles only draw the default one."""
+    if raw:
+        return
+    from wxs.styles import drop_territory_variants
+
+    dataset_id, default = instance.dataset_id, instance.is_default
+    transaction.on_commit(lambda: drop_territory_variants(Dataset(pk=dataset_id)))
+    _rewrite_later(dataset_id, tiles=default)

@@ -43,9 +43,9 @@ def _mapfile_text(dataset: Dataset, classes: str | None) -> str:
     from wxs.mapserver import mapfiles
 
     text = mapfiles.mapfile_text(dataset)
-    if classes is not None:
-        text = text.replace(mapfiles.styles.mapfile_classes(dataset), classes, 1)
-    return text
+    # Only the default style (or `classes`), even when the layer offers several WMS styles.
+    drawn = classes if classes is not None else mapfiles.styles.mapfile_classes(dataset)
+    return text.replace(mapfiles.styles.layer_classes(dataset), drawn, 1)
 
 
 def _map_from_text(text: str):

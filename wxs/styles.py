@@ -238,6 +238,81 @@ def _class(name: str, style: str, label: dict | None, expression: str = "") -> s
     END"""
 
 
+def _string_literal(value: str) -> str:
+    """A string of a MapServer logical expression: backslash and double quote escaped, on one line."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    return f'"{text}"'
+
+
+def _item(name: str) -> str:
+    """`[name]` for a MapServer expression or text; names that could end or escape the brackets are refused."""
+    if not SAFE_ITEM.fullmatch(name):
+        raise StyleError(
+            "unsafe_attribute",
+            _("Le nom d'attribut « %(name)s » contient des caractères non pris en charge.") % {"name": name},
+        )
+    return f"[{name}]"
+
+
+def group_classes(dataset: Dataset, kind: str, definition: dict, group: str) -> str:
+    """A validated definition as CLASS blocks of one WMS style (CLASS GROUP `group`) sharing the LAYER with others.
+
+    Nothing may be LAYER-level here (the layer holds every style): scale limits go in each class, labels take
+    their text from the class, and categories compare the attribute in the class expression instead of CLASSITEM.
+    """
+    geometry = family(dataset)
+    symbol = definition["symbol"]
+    label = definition.get("label")
+    extra = []
+    if definition.get("min_scale"):
+        extra.append(f"MINSCALEDENOM {int(definition['min_scale'])}")
+    if definition.get("max_scale"):
+        extra.append(f"MAXSCALEDENOM {int(definition['max_scale'])}")
+    if label:
+        extra.append(f'TEXT "{_item(label["attribute"])}"')
+    entries: list[tuple[str, str, str]] = []
+    if kind == "categorised":
+        item = _item(definition["attribute"])
+        for entry in definition["classes"]:
+            expression = f'("{item}" = {_string_literal(entry["value"])})'
+            entries.append((entry["label"], _style_lines(geometry, symbol, entry["color"]), expression))
+    elif kind == "graduated":
+        item = _item(definition["attribute"])
+        for index, bounds in enumerate(definition["classes"]):
+            lower = ">=" if index == 0 else ">"
+            expression = f"({item} {lower} {bounds['min']!r} AND {item} <= {bounds['max']!r})"
+            entries.append((bounds["label"], _style_lines(geometry, symbol, bounds["color"]), expression))
+    else:
+        entries.append((dataset.title, _style_lines(geometry, symbol), ""))
+    blocks = []
+    for name, style, expression in entries:
+        lines = [f"      NAME {_quote(name)}", f"      GROUP {_quote(group)}"]
+        lines += [f"      {line}" for line in extra]
+        if expression:
+            lines.append(f"      EXPRESSION {expression}")
+        lines.append(f"      STYLE {style} END{_label_block(label)}")
+        blocks.append("    CLASS\n" + "\n".join(lines) + "\n    END")
+    return "\n".join(blocks)
+
+
+def _with_group(text: str, group: str) -> str:
+    """Mapfile classes put in CLASS GROUP `group` (a GROUP line opens each CLASS block)."""
+    grouped = []
+    for line in text.splitlines():
+        grouped.append(line)
+        if line.strip() == "CLASS":
+            grouped.append(f"{line[: len(line) - len(line.lstrip())]}  GROUP {_quote(group)}")
+    return "\n".join(grouped)
+
+
+def _grouped_sld_classes(style, group: str) -> str:
+    """An imported SLD's classes as a WMS style beside the default: only when they need no LAYER-level line."""
+    text = style.engine_classes.strip("\n")
+    if not text.lstrip().startswith("CLASS"):
+        raise StyleError("sld_layer_lines", _("Ce style SLD ne peut pas être proposé à côté d'autres styles."))
+    return _with_group(text, group)
+
+
 def definition_classes(dataset: Dataset, kind: str, definition: dict) -> str:
     """MapServer text of a validated definition: LAYER-level lines, then the CLASS blocks."""
     geometry = family(dataset)
@@ -282,7 +357,7 @@ def style_classes(dataset: Dataset, style) -> str:
 
 
 def mapfile_classes(dataset: Dataset) -> str:
-    """The CLASS blocks (and any LAYER-level LABELITEM/CLASSITEM/scale lines) of a vector dataset's layer."""
+    """The CLASS blocks (and any LAYER-level LABELITEM/CLASSITEM/scale lines) of the dataset's default style."""
     style = default_style(dataset) if dataset.pk else None
     if style is not None:
         try:
@@ -293,6 +368,35 @@ def mapfile_classes(dataset: Dataset) -> str:
       NAME {_quote(dataset.title)}
       STYLE {DEFAULT_STYLES[family(dataset)]} END
     END"""
+
+
+def layer_classes(dataset: Dataset) -> str:
+    """What the LAYER block of a vector dataset draws with: its default style, and each other style as a WMS style.
+
+    A dataset with one style gets `mapfile_classes` as it is. With several, each style is a CLASS GROUP named like
+    the style and `CLASSGROUP` picks the default: a WMS request with STYLES empty (tiles, thumbnails, the dataset
+    page) draws the default, `STYLES=<name>` (GetMap) or `STYLE=<name>` (GetLegendGraphic) another one, and the
+    capabilities list them all with their legend. The default keeps its LAYER-level lines (scale limits, CLASSITEM,
+    LABELITEM); the other styles are written without any (`group_classes`), and one that cannot be is left out.
+    """
+    from wxs.models import Style
+
+    others = list(Style.objects.filter(dataset=dataset, is_default=False).order_by("name")) if dataset.pk else []
+    if not others:
+        return mapfile_classes(dataset)
+    default = default_style(dataset)
+    default_name = default.name if default is not None else "default"
+    groups = [_with_group(mapfile_classes(dataset), default_name)]
+    for style in others:
+        try:
+            if style.kind == "sld":
+                groups.append(_grouped_sld_classes(style, style.name))
+            else:
+                definition = validate(dataset, style.kind, style.definition)
+                groups.append(group_classes(dataset, style.kind, definition, style.name))
+        except StyleError:
+            continue  # not offered until the producer fixes it; the other styles still are
+    return f"    CLASSGROUP {_quote(default_name)}\n" + "\n".join(groups)
 
 
 # Class computation from the data ---------------------------------------------------------------------------------
@@ -487,11 +591,11 @@ def save_style(dataset: Dataset, name: str, kind: str, definition: dict, sld: st
             },
         )
     layer_changed(dataset)
-    _drop_territory_variants(dataset)
+    drop_territory_variants(dataset)
     return style
 
 
-def _drop_territory_variants(dataset: Dataset) -> None:
+def drop_territory_variants(dataset: Dataset) -> None:
     """Territory variants are only rewritten when the record changes: drop them so they are drawn with the new style."""
     from pathlib import Path
 
@@ -507,7 +611,7 @@ def preview_png(dataset: Dataset, classes: str, what: str = "map", width: int = 
     from wxs import mapserver
     from wxs.mapserver import mapfiles
 
-    text = mapfiles.mapfile_text(dataset).replace(mapfile_classes(dataset), classes, 1)
+    text = mapfiles.mapfile_text(dataset).replace(layer_classes(dataset), classes, 1)
     path = Path(settings.MAPFILE_DIR) / f"preview_{int(dataset.pk)}_{uuid.uuid4().hex}.map"  # one per request
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

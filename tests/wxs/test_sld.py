@@ -43,8 +43,9 @@ def test_imported_sld_drives_the_mapfile(grid):
     layer = sld._map_from_text(__import__("wxs.mapserver", fromlist=["x"]).mapfile_text(grid)).getLayerByName(
         grid.layer_name
     )
-    assert layer.numclasses == 2
-    assert layer.getClass(0).getStyle(0).color.toHex().startswith("#ff0000")
+    drawn = [layer.getClass(i) for i in range(layer.numclasses) if layer.getClass(i).group == layer.classgroup]
+    assert layer.classgroup == "importé" and len(drawn) == 2  # the previous style stays a named WMS style
+    assert drawn[0].getStyle(0).color.toHex().startswith("#ff0000")
 
 
 ENTITY = b"""<?xml version="1.0"?>

@@ -3,6 +3,10 @@
 A dataset has one mapfile for callers who see all of it, and one variant per set of territories for callers
 restricted to a territory: vectors are clipped to the territories in SQL (maps, feature info and WFS alike),
 rasters are masked by them and served as maps only.
+
+For the viewers (every WMS endpoint: /ows, /ows/org/<slug>, /ows/dataset/<id>):
+- STYLES=<style name> (GetMap) / STYLE=<style name> (GetLegendGraphic) draws one of the dataset's styles
+  (`wxs.models.Style.name`, listed with their LegendURL in the capabilities); empty draws the default style.
 """
 
 import hashlib
@@ -279,7 +283,7 @@ def _layer_block(dataset: Dataset, territory_ids: tuple[int, ...] = (), mask_nam
     TOLERANCE 3
     TOLERANCEUNITS PIXELS
 {_layer_metadata(dataset)}
-{styles.mapfile_classes(dataset)}
+{styles.layer_classes(dataset)}
   END"""
 
 
