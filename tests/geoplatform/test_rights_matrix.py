@@ -412,6 +412,15 @@ MATRIX = {
     "downloads:direct": Row(
         "read", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/telecharger/", {"format": "geojson"}), _zip_package
     ),
+    # The download form (downloads/page_views.py): shown, and adding to the basket, for whoever may download.
+    "downloads:extract": Row("read", lambda c, a, d, j: c.get(f"/donnees/{d.pk}/telecharger/choix/"), _status(200)),
+    "downloads:extract POST": Row(
+        "read",
+        lambda c, a, d, j: c.post(
+            f"/donnees/{d.pk}/telecharger/choix/", {"action": "basket", "format": "gpkg", "srid": 2154, "clip": "none"}
+        ),
+        _redirects_to("/telechargements/panier/"),
+    ),
     "api:download-list POST": Row(
         "read-signed-in",
         lambda c, a, d, j: a.post("/api/v1/downloads/", {"items": [{"dataset": d.pk, "format": "?"}]}, format="json"),
@@ -498,6 +507,10 @@ NOT_DATASET_SCOPED = {
     "api:download-cancel",
     "api:download-basket-item",
     "api:download-basket-order",
+    # The pages' basket actions and job rows: owner-only, tests/downloads/test_download_pages.py.
+    "downloads:basket_order",
+    "downloads:basket_remove",
+    "downloads:job_row",
 }
 NOT_DATASET_SCOPED_PREFIXES = ("account_", "admin:", "socialaccount_", "mfa_", "usersessions_", "headless:")
 
@@ -630,6 +643,9 @@ PLATFORM_MATRIX = {
     # One's own download jobs and basket (tests/downloads/test_jobs.py: nobody sees another's).
     "api:download-list": ("/api/v1/downloads/", {**SIGNED_IN, "anonymous": 401}),
     "api:download-basket": ("/api/v1/downloads/basket/", {**SIGNED_IN, "anonymous": 401}),
+    # The pages: one's own history needs an account; the basket is everybody's own (visitors': their session's).
+    "downloads:my_downloads": ("/telechargements/", SIGNED_IN),
+    "downloads:basket": ("/telechargements/panier/", {role: 200 for role in ROLES}),
     "api:dataset-iso19139-import": ("/api/v1/datasets/iso19139/", {**SIGNED_IN, "anonymous": 401}),
     **{
         f"api:{name}": (path, {**ADMIN_ONLY, "anonymous": 401})
