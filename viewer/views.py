@@ -16,9 +16,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from geoplatform import rights
 from geoplatform.models import PlatformSettings
-from geoplatform.security import content_security_policy
 
-from . import owscontext, services
+from . import csp, owscontext, services
 from .forms import ImportContextForm
 from .models import Map
 from .owscontext import ContextError
@@ -27,7 +26,6 @@ from .owscontext import ContextError
 def viewer_messages() -> dict[str, str]:
     """The viewer's texts in the visitor's language ({name} placeholders are filled in by the script)."""
     return {
-        "layers": _("Couches"),
         "noLayers": _("Cette carte ne contient aucune couche."),
         "opacity": _("Opacité de « {title} »"),
         "opacityLabel": _("Opacité"),
@@ -49,7 +47,6 @@ def viewer_messages() -> dict[str, str]:
         "value": _("Valeur"),
         "previous": _("Précédent"),
         "next": _("Suivant"),
-        "close": _("Fermer"),
         "distance": _("Distance : {value}"),
         "area": _("Surface : {value}"),
         "measureHelp": _("Cliquez sur la carte pour placer les points, double-cliquez pour terminer."),
@@ -114,7 +111,7 @@ def map_list(request: HttpRequest) -> HttpResponse:
 def map_view(request: HttpRequest, pk: int) -> HttpResponse:
     map_ = services.get_map_or_404(request.user, pk)
     context = services.context_for(request.user, map_)
-    return render(
+    response = render(
         request,
         "viewer/map.html",
         {
@@ -123,6 +120,8 @@ def map_view(request: HttpRequest, pk: int) -> HttpResponse:
             "may_edit": rights.can(request.user, rights.Action.EDIT, map_.record),
         },
     )
+    response["Content-Security-Policy"] = csp.map_page_policy(request.path, context)
+    return response
 
 
 @xframe_options_exempt
@@ -132,7 +131,7 @@ def map_embed(request: HttpRequest, pk: int) -> HttpResponse:
     context = services.context_for(request.user, map_)
     response = render(request, "viewer/embed.html", {"map": map_, "viewer": _viewer(request, context, map_)})
     # Nothing on this page changes anything: any site may frame it.
-    response["Content-Security-Policy"] = content_security_policy(request.path).replace(
+    response["Content-Security-Policy"] = csp.map_page_policy(request.path, context).replace(
         "frame-ancestors 'none'", "frame-ancestors *"
     )
     return response
@@ -160,11 +159,14 @@ def composer(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "public": bool(map_ and map_.record.public),
         "sharing_url": reverse("catalogue:sharing", args=[map_.pk]) if map_ else "",
     }
-    return render(
+    response = render(
         request,
         "viewer/composer.html",
         {"map": map_, "viewer": _viewer(request, context, map_), "composer": composer_attrs},
     )
+    # A producer may add a layer of any public web service while composing.
+    response["Content-Security-Policy"] = csp.map_page_policy(request.path, context, composing=True)
+    return response
 
 
 @login_required
