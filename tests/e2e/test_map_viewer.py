@@ -155,7 +155,7 @@ def test_permalink_embed_and_print(page, public_map, screenshots):
     restored = {f["properties"]["title"]: f["properties"] for f in _state(other)["features"]}
     assert restored["Communes"]["active"] is False
     assert restored["Parcelles"]["gp:opacity"] == pytest.approx(0.55)
-    assert other.evaluate(f"{VIEWER}.map.getView().getZoom()") == 15.5
+    assert other.evaluate(f"{VIEWER}.map.getView().getZoom()") == pytest.approx(15.5)
     centre = [(view[0] + view[2]) / 2, (view[1] + view[3]) / 2]
     got = _state(other)["bbox"]
     assert math.dist(centre, [(got[0] + got[2]) / 2, (got[1] + got[3]) / 2]) < 1e-4

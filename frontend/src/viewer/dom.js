@@ -2,9 +2,7 @@
 
 // French texts of the viewer; the page may pass translated ones in data-messages (JSON, see viewer/views.py).
 const FRENCH = {
-  layers: 'Couches',
   noLayers: 'Cette carte ne contient aucune couche.',
-  show: 'Afficher « {title} »',
   opacity: 'Opacité de « {title} »',
   up: 'Monter « {title} »',
   down: 'Descendre « {title} »',
@@ -30,7 +28,6 @@ const FRENCH = {
   places: '{count} lieu(x) trouvé(s).',
   located: 'Carte centrée sur votre position (précision {accuracy} m).',
   locateFailed: 'Votre position n’est pas disponible.',
-  filterNone: 'Aucun filtre',
   filterApplied: 'Filtre appliqué à « {title} ».',
   filterRemoved: 'Filtre retiré de « {title} ».',
   filterAttributesFailed: 'Les attributs de cette couche ne sont pas disponibles.',
@@ -40,13 +37,10 @@ const FRENCH = {
   printFailed: 'L’impression a échoué.',
   basemapLocal: 'Fond local (communes)',
   basemapNone: 'Aucun fond',
-  basemapFailed: 'Le fond de carte « {name} » n’est pas disponible.',
-  ready: 'Carte chargée.',
   filtered: 'filtrée',
   opacityLabel: 'Opacité',
   previous: 'Précédent',
   next: 'Suivant',
-  close: 'Fermer',
   zoomIn: 'Zoom avant',
   zoomOut: 'Zoom arrière',
   attributions: 'Attributions',

@@ -73,6 +73,22 @@ function withStyle(feature, style) {
   wms.styles = styles;
 }
 
+// The full screen button's label: the system fonts lack OpenLayers' arrows.
+function frameIcon(active = false) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('width', '14');
+  svg.setAttribute('height', '14');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', active ? 'M5 1v4H1M11 1v4h4M15 11h-4v4M1 11h4v4' : 'M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4');
+  path.setAttribute('fill', 'none');
+  path.setAttribute('stroke', 'currentColor');
+  path.setAttribute('stroke-width', '2');
+  svg.append(path);
+  return svg;
+}
+
 export function initViewer(el) {
   if (el.gpViewer) return el.gpViewer;
   const t = messages(el);
@@ -101,7 +117,7 @@ export function initViewer(el) {
     attributionOptions: { tipLabel: t('attributions') },
   }).extend([
     new ScaleLine({ units: 'metric' }),
-    new FullScreen({ source: el, tipLabel: t('fullscreen') }),
+    new FullScreen({ source: el, tipLabel: t('fullscreen'), label: frameIcon(), labelActive: frameIcon(true) }),
   ]);
   const coordinates = [
     ['[data-gp-coords-l93]', 'EPSG:2154', (c) => `${formatNumber(c[0])} ; ${formatNumber(c[1])}`],
