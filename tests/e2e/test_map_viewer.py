@@ -104,7 +104,37 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     expect(results.locator("table")).to_contain_text("37261")
     expect(results.locator("[data-gp-result-title]")).to_contain_text("Communes")
     page.screenshot(path=screenshots / "map_viewer_identify.png")
+
+    # Filter by attribute: parcel n°6 is no longer drawn nor found, its commune still is.
+    tree.get_by_role("button", name="Filtrer « Parcelles »").click()
+    panel = page.locator("[data-gp-filter]")
+    expect(panel.get_by_label("Attribut").locator("option[value=code]")).to_be_attached()
+    panel.get_by_label("Attribut").select_option("code")
+    panel.get_by_label("Condition").select_option("=")
+    panel.get_by_label("Valeur").fill("5")
+    panel.get_by_role("button", name="Appliquer le filtre").click()
+    expect(tree.locator("[data-gp-resource]", has_text="Parcelles")).to_contain_text("filtrée")
+    assert _state(page)["features"][0]["properties"]["gp:filter"] == {
+        "attribute": "code",
+        "operator": "=",
+        "value": "5",
+    }
+    panel.get_by_role("button", name="Fermer le filtre").click()
+    page.mouse.click(*_pixel(page, X + 2250, Y + 1250))
+    expect(results.locator("[data-gp-result-title]")).to_have_text("Objet 1 sur 1 — Communes")
+    page.mouse.click(*_pixel(page, X + 1250, Y + 1250))
+    expect(results.locator("[data-gp-page]")).to_have_text("1 / 2")
     results.get_by_role("button", name="Fermer les informations").click()
+
+    # Zoom to a layer: the view fits the parcels' extent.
+    page.evaluate(f"{VIEWER}.map.getView().setZoom(8)")
+    tree.get_by_role("button", name="Zoomer sur l’emprise de « Parcelles »").click()
+    west, south = TO_WGS84.transform(X, Y)
+    east, north = TO_WGS84.transform(X + 3500, Y + 2500)
+    page.wait_for_function(f"{VIEWER}.map.getView().getZoom() > 12")
+    box = _state(page)["bbox"]
+    assert box[0] <= west and box[1] <= south and box[2] >= east and box[3] >= north
+    assert box[2] - box[0] < 4 * (east - west)
 
     # Measure a distance: two clicks, a double click ends; the figure is geodesic (pyproj's ellipsoid).
     page.get_by_role("button", name="Mesurer une distance").click()

@@ -350,6 +350,7 @@ export function initViewer(el) {
     const size = map.getSize();
     if (!waitingReady || !size || size[0] === 0) return;
     waitingReady = false;
+    el.dataset.readyMs = String(Math.round(performance.now())); // since navigation start: the benchmark reads it
     el.dataset.ready = '1';
     if (entries.some((e) => e.layer && e.layer.getVisible() && e.layer.get('gpError'))) el.dataset.error = '1';
     else delete el.dataset.error;
