@@ -10,6 +10,7 @@ import io
 import json
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -447,7 +448,8 @@ def _own_image(mapfile: Path, layer: PrintedLayer, frame: MapFrame, dpi: int) ->
 # Parameters of an external GetMap address that the print sets itself.
 EXTERNAL_SET = {"service", "request", "version", "crs", "srs", "bbox", "width", "height", "transparent", "format"}
 MAX_EXTERNAL_PIXELS = 2048  # many public WMS refuse larger images: bigger prints are upsampled
-EXTERNAL_TIMEOUT = 20.0
+EXTERNAL_TIMEOUT = 20.0  # seconds for one external layer
+EXTERNAL_BUDGET = 40.0  # seconds for all of them: later ones are left out rather than the print timing out
 EXTERNAL_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -473,13 +475,13 @@ def external_getmap_url(href: str, frame: MapFrame, width: int, height: int) -> 
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
-def _external_image(layer: PrintedLayer, frame: MapFrame) -> Image.Image:
+def _external_image(layer: PrintedLayer, frame: MapFrame, timeout: float) -> Image.Image:
     """An external WMS layer, fetched through the SSRF-safe client; `remote.RemoteError` when it cannot be had."""
     shrink = min(1.0, MAX_EXTERNAL_PIXELS / max(frame.width_px, frame.height_px))
     width, height = max(1, round(frame.width_px * shrink)), max(1, round(frame.height_px * shrink))
     fetched = remote.safe_fetch(
         external_getmap_url(layer.getmap, frame, width, height),
-        timeout=EXTERNAL_TIMEOUT,
+        timeout=timeout,
         max_bytes=EXTERNAL_MAX_BYTES,
         accept="image/png, image/*;q=0.8",
     )
@@ -509,9 +511,9 @@ def _draw_map(mapfile: Path | None, layers: list[PrintedLayer], frame: MapFrame,
     return picture.convert("RGB")
 
 
-def _legend(mapfile: Path, layer: PrintedLayer) -> Image.Image:
-    """MapServer's legend of the layer, at screen resolution: its key boxes do not grow with MAP_RESOLUTION, its
-    text would, so the page scales the whole image instead."""
+def _legend(mapfile: Path, layer: PrintedLayer, dpi: int) -> None:
+    """MapServer's legend of the layer, at screen resolution (its key boxes do not grow with MAP_RESOLUTION, its
+    text would), smoothed to the print resolution. A layer MapServer gives no legend for keeps its title alone."""
     params = {
         "SERVICE": "WMS",
         "VERSION": "1.3.0",
@@ -520,7 +522,13 @@ def _legend(mapfile: Path, layer: PrintedLayer) -> Image.Image:
         "FORMAT": "image/png",
         "SLD_VERSION": "1.1.0",
     }
-    return _mapserver(mapfile, params, layer.title)
+    try:
+        legend = _mapserver(mapfile, params, layer.title)
+    except PrintError:
+        return
+    layer.legend_size = (legend.width * LEGEND_PIXEL, legend.height * LEGEND_PIXEL)
+    factor = dpi / 96
+    layer.legend = legend.resize((round(legend.width * factor), round(legend.height * factor)), Image.LANCZOS)
 
 
 def _printable_layers(user, request: PrintRequest, frame: MapFrame) -> tuple[list[PrintedLayer], list[str], list]:
@@ -529,6 +537,7 @@ def _printable_layers(user, request: PrintRequest, frame: MapFrame) -> tuple[lis
     entries = mapserver.caller_layers(user)
     viewable = {dataset.pk: dataset for dataset, _territories in entries}
     printed, left_out = [], []
+    deadline = time.monotonic() + EXTERNAL_BUDGET
     for layer in request.layers:
         if layer.dataset_id is not None:
             if layer.dataset_id in viewable:
@@ -536,10 +545,11 @@ def _printable_layers(user, request: PrintRequest, frame: MapFrame) -> tuple[lis
                 printed.append(PrintedLayer(layer.title, layer.opacity, dataset=dataset, filter=layer.filter))
             continue
         external = PrintedLayer(layer.title, layer.opacity, getmap=layer.getmap)
+        remaining = min(EXTERNAL_TIMEOUT, deadline - time.monotonic())
         try:
-            if not layer.getmap:
-                raise remote.RemoteError("not_wms", "")
-            external.image = _external_image(external, frame)
+            if not layer.getmap or remaining < 1:
+                raise remote.RemoteError("not_fetched", "")
+            external.image = _external_image(external, frame, remaining)
         except remote.RemoteError:
             left_out.append(layer.title)
             continue
@@ -781,10 +791,7 @@ def print_map(user, request: PrintRequest) -> PrintResult:
     picture = _draw_map(mapfile, printed, frame, request.dpi)
     for layer in printed:
         if layer.dataset is not None:
-            legend = _legend(mapfile, layer)
-            layer.legend_size = (legend.width * LEGEND_PIXEL, legend.height * LEGEND_PIXEL)
-            factor = request.dpi / 96  # smoothed to the print resolution rather than shown as square pixels
-            layer.legend = legend.resize((round(legend.width * factor), round(legend.height * factor)), Image.LANCZOS)
+            _legend(mapfile, layer, request.dpi)
     pdf = compose(request, printed, left_out, picture, frame)
     content = pdf if request.format == "pdf" else png_from_pdf(pdf, request.dpi)
     return PrintResult(

@@ -150,7 +150,8 @@ def _scale(response) -> float:
     )
 
 
-def test_scale_is_the_ground_scale_whatever_the_view_crs(client, db):
+@pytest.mark.django_db  # no layer to draw: a plain rolled-back transaction
+def test_scale_is_the_ground_scale_whatever_the_view_crs(client):
     """10 km of ground across the map give the same scale from a Lambert-93 or a Web Mercator view (where 10 km
     at Tours' latitude span 10 km / cos(latitude) of projected metres)."""
     frame = printing.layout("A4", "landscape").map
@@ -190,13 +191,15 @@ def test_scale_is_the_ground_scale_whatever_the_view_crs(client, db):
         ),
     ],
 )
-def test_bad_requests_get_a_code_and_a_french_message(client, db, change, code):
+@pytest.mark.django_db  # refused before anything is drawn: no MapServer, a plain rolled-back transaction
+def test_bad_requests_get_a_code_and_a_french_message(client, change, code):
     response = _post(client, {**_body(), **change})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.django_db
 def test_not_json_get_and_missing_csrf_are_refused(client, reader):
     response = client.post(URL, b"{", content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
