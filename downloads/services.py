@@ -15,7 +15,8 @@ Public functions
 - `signed_link(job) -> str`, `job_from_token(token) -> DownloadJob`: the expiring link to a finished zip.
 - `basket_items(owner)`, `add_to_basket(owner, raw_item)`, `remove_from_basket(owner, pk)`,
   `order_basket(owner) -> DownloadJob`: the basket, ordered as one job producing one zip.
-- `usage_today(owner) -> int`: bytes counted against the daily quota.
+- `usage_today(owner) -> int`: bytes counted against the daily quota; `check_rate(owner)`, `check_limits(owner,
+  size, deferred)`: the 429 refusals (rate_limited, quota_exceeded, too_many_jobs).
 - `cleanup_expired() -> int`: removes the files of expired jobs (Celery beat).
 - `job_document(job) -> dict`: the job as the API shows it.
 """
@@ -281,13 +282,17 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.0f}"
 
 
-def check_limits(owner: Owner, size: int, deferred: bool) -> None:
-    """Rate limit, daily quota and jobs in flight; each refusal is a 429 with its own code and French message."""
+def check_rate(owner: Owner) -> None:
+    """Requests per minute, counted before anything else (refused requests too: probing is slowed down as well)."""
     minute = int(time.time() // 60)
     key = f"downloads:rate:{owner.who()}:{minute}"
     cache.add(key, 0, timeout=120)
     if cache.incr(key) > settings.GP_DOWNLOAD_RATE_PER_MINUTE:
         raise DownloadError("rate_limited", _("Trop de demandes de téléchargement : réessayez dans une minute."), 429)
+
+
+def check_limits(owner: Owner, size: int, deferred: bool) -> None:
+    """Daily quota and jobs in flight; each refusal is a 429 with its own code and French message."""
     used = usage_today(owner)
     if used + size > settings.GP_DOWNLOAD_QUOTA_BYTES_PER_DAY:
         raise DownloadError(
@@ -325,6 +330,7 @@ def create_download(owner: Owner, raw_items: object, force_deferred: bool = Fals
     """A new download: direct when small (the caller then streams it), else a queued Celery job."""
     from .tasks import run_download_task
 
+    check_rate(owner)
     extracts = validate_items(owner.user, raw_items)
     value = estimate(extracts)
     deferred = force_deferred or not is_direct(value)
