@@ -11,7 +11,7 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -70,8 +70,6 @@ FONT_FILES = {
     "regular": ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Vera.ttf"),
     "bold": ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "VeraBd.ttf"),
 }
-
-OWC_WMS = "http://www.opengis.net/spec/owc-geojson/1.0/req/wms"
 
 
 class PrintError(Exception):
@@ -134,8 +132,6 @@ class PrintResult:
     content: bytes
     content_type: str
     filename: str
-    printed: list[str] = field(default_factory=list)  # titles of the layers drawn
-    left_out: list[str] = field(default_factory=list)  # titles of external layers not drawn
 
 
 # --- Reading the request ----------------------------------------------------------------------------------------
@@ -165,7 +161,7 @@ def _text(value: object, limit: int) -> str:
 def _getmap_href(properties: dict) -> str:
     """The GetMap address of a layer's WMS offering, or ""."""
     for offering in properties.get("offerings", []):
-        if offering["code"] == OWC_WMS:
+        if offering["code"] == owscontext.OFFERING_BASE + "wms":
             for operation in offering["operations"]:
                 if operation["code"].lower() == "getmap" and operation["method"] == "GET":
                     return operation["href"]
@@ -244,7 +240,7 @@ def parse_request(body: bytes) -> PrintRequest:
     srid = raw.get("srid", 3857)
     if isinstance(srid, str) and srid.upper().removeprefix("EPSG:").isdigit():
         srid = int(srid.upper().removeprefix("EPSG:"))
-    if isinstance(srid, bool) or srid not in SRIDS:
+    if isinstance(srid, bool) or not isinstance(srid, int) or srid not in SRIDS:
         raise PrintError("invalid_srid", _("Le système de coordonnées doit être EPSG:3857, EPSG:2154 ou EPSG:4326."))
     dpi = raw.get("dpi", DEFAULT_DPI)
     if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not MIN_DPI <= dpi <= MAX_DPI:
@@ -798,6 +794,4 @@ def print_map(user, request: PrintRequest) -> PrintResult:
         content=content,
         content_type=FORMATS[request.format],
         filename=filename(request.title, request.format),
-        printed=[layer.title for layer in printed],
-        left_out=left_out,
     )
