@@ -451,6 +451,12 @@ MATRIX = {
     ),
     # Maps: a map is shared like its record (here like the dataset it shows), its layers like their datasets.
     "viewer:context": Row("read", lambda c, a, d, j: c.get(f"/cartes/{_map_of(d)}/contexte.json"), _map_shows_layer),
+    # The viewer pages (viewer/views.py): the map and its embeddable view for whoever may see the map, the composer
+    # for its editors; the list names the maps the caller may see.
+    "viewer:map": Row("read", lambda c, a, d, j: c.get(f"/cartes/{_map_of(d)}/"), _status(200)),
+    "viewer:embed": Row("read", lambda c, a, d, j: c.get(f"/cartes/{_map_of(d)}/integration/"), _status(200)),
+    "viewer:edit": Row("edit", lambda c, a, d, j: c.get(f"/cartes/{_map_of(d)}/modifier/"), _status(200)),
+    "viewer:maps": Row("read", lambda c, a, d, j: (_map_of(d), c.get("/cartes/"))[1], _lists_title, lists=True),
     "api:map-list": Row(
         "read",
         lambda c, a, d, j: a.get("/api/v1/maps/"),
@@ -637,6 +643,8 @@ PLATFORM_MATRIX = {
         {**ADMIN_ONLY, "producer_a": 200, "producer_b": 200},
     ),
     "catalogue:record_create": ("/donnees/nouvelle-fiche/", {**ADMIN_ONLY, "producer_a": 200, "producer_b": 200}),
+    "viewer:compose": ("/cartes/nouvelle/", {**ADMIN_ONLY, "producer_a": 200, "producer_b": 200}),
+    "viewer:import": ("/cartes/importer/", {**ADMIN_ONLY, "producer_a": 200, "producer_b": 200}),
     # Thesaurus suggestions: free keywords only from the records the caller may see (test_editor).
     "catalogue:keywords": ("/donnees/mots-cles/?thesaurus=gemet", {role: 200 for role in ROLES}),
     "api:dataset-records": ("/api/v1/datasets/records/", {**SIGNED_IN, "anonymous": 401}),
