@@ -118,6 +118,7 @@ class PrintedLayer:
     legend: Image.Image | None = None
     legend_size: tuple[float, float] = (0.0, 0.0)  # mm on the page
     image: Image.Image | None = None
+    basemap: bool = False  # drawn under everything, not in the legend
 
     @property
     def source(self) -> str:
@@ -527,9 +528,51 @@ def _legend(mapfile: Path, layer: PrintedLayer, dpi: int) -> None:
     layer.legend = legend.resize((round(legend.width * factor), round(legend.height * factor)), Image.LANCZOS)
 
 
-def _printable_layers(user, request: PrintRequest, frame: MapFrame) -> tuple[list[PrintedLayer], list[str], list]:
-    """The layers to draw: ours that the caller may view (others vanish without a trace) and the external WMS layers
-    that answered; the titles of the external layers left out; the caller's service entries."""
+@dataclass
+class Selection:
+    """What goes on the page."""
+
+    layers: list[PrintedLayer]  # top first; the base map, when drawn, last
+    left_out: list[str]  # titles of the external layers that could not be drawn
+    base_name: str  # the base map's name, "" for none
+    base_printed: bool
+    entries: list  # the caller's layers in the global service (wxs.mapserver.caller_layers)
+
+
+def _fetch_external(layer: PrintedLayer, frame: MapFrame, deadline: float) -> bool:
+    """Fetch an external layer's image within the shared time budget; False when it cannot be had."""
+    remaining = min(EXTERNAL_TIMEOUT, deadline - time.monotonic())
+    if not layer.getmap or remaining < 1:
+        return False
+    try:
+        layer.image = _external_image(layer, frame, remaining)
+    except remote.RemoteError:
+        return False
+    return True
+
+
+def _base_map(key: str, viewable: dict[int, Dataset]) -> tuple[str, PrintedLayer | None]:
+    """The base map the viewer showed (`gp:basemap`: a name from the platform settings, "local" or "none"): its name
+    and the layer to draw, if it can be drawn (our communes layer, or a WMS; tiled base maps cannot)."""
+    platform = PlatformSettings.load()
+    if key == "local":
+        communes = viewable.get(platform.communes_dataset_id)
+        if communes is None:  # the viewer offers no local base map to those who may not view the communes
+            return "", None
+        return communes.title, PrintedLayer(communes.title, 1.0, dataset=communes, basemap=True)
+    for base in platform.base_maps or []:
+        if key and base.get("name") == key:
+            if base.get("type") != "wms":
+                return key, None
+            query = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetMap", "LAYERS": base.get("layers", "")}
+            href = f"{base['url']}{'&' if '?' in base['url'] else '?'}{urlencode({**query, 'STYLES': ''})}"
+            return key, PrintedLayer(key, 1.0, getmap=href, basemap=True)
+    return "", None
+
+
+def _select(user, request: PrintRequest, frame: MapFrame) -> Selection:
+    """The layers to draw: ours that the caller may view (others vanish without a trace), the external WMS layers
+    that answered (the others are named as left out) and the base map."""
     entries = mapserver.caller_layers(user)
     viewable = {dataset.pk: dataset for dataset, _territories in entries}
     printed, left_out = [], []
@@ -541,16 +584,15 @@ def _printable_layers(user, request: PrintRequest, frame: MapFrame) -> tuple[lis
                 printed.append(PrintedLayer(layer.title, layer.opacity, dataset=dataset, filter=layer.filter))
             continue
         external = PrintedLayer(layer.title, layer.opacity, getmap=layer.getmap)
-        remaining = min(EXTERNAL_TIMEOUT, deadline - time.monotonic())
-        try:
-            if not layer.getmap or remaining < 1:
-                raise remote.RemoteError("not_fetched", "")
-            external.image = _external_image(external, frame, remaining)
-        except remote.RemoteError:
+        if _fetch_external(external, frame, deadline):
+            printed.append(external)
+        else:
             left_out.append(layer.title)
-            continue
-        printed.append(external)
-    return printed, left_out, entries
+    base_name, base = _base_map(request.basemap, viewable)
+    base_printed = base is not None and (base.dataset is not None or _fetch_external(base, frame, deadline))
+    if base_printed:
+        printed.append(base)
+    return Selection(printed, left_out, base_name, base_printed, entries)
 
 
 # --- The page -----------------------------------------------------------------------------------------------------
@@ -708,40 +750,29 @@ def _legend_panel(page: Page, box: Box, layers: list[PrintedLayer]) -> None:
         y += height + 2.5
 
 
-def _basemap_name(key: str) -> str:
-    if key in ("", "none"):
-        return ""
-    if key == "local":
-        return _("fond local (couches de la plateforme)")
-    for index, base_map in enumerate(PlatformSettings.load().base_maps or []):
-        name = str(base_map.get("name", ""))
-        if key in (name, str(index), slugify(name)):
-            return name
-    return ""
-
-
-def _footer(page: Page, box: Box, printed: list[PrintedLayer], left_out: list[str], basemap: str) -> None:
+def _footer(page: Page, box: Box, selection: Selection) -> None:
     today = formats.date_format(date.today(), "DATE_FORMAT")
     platform = PlatformSettings.load().name or settings.PLATFORM_NAME
     stamp = _("Imprimé le %(date)s — %(platform)s") % {"date": today, "platform": platform}
-    organisations = list(dict.fromkeys(layer.source for layer in printed if layer.source))
+    organisations = list(dict.fromkeys(layer.source for layer in selection.layers if layer.source))
     sources = _("Sources : %(names)s.") % {"names": ", ".join(organisations) if organisations else "—"}
-    base = _basemap_name(basemap)
-    if base:
-        sources += " " + _("Fond : %(name)s (non imprimé).") % {"name": base}
+    if selection.base_printed:
+        sources += " " + _("Fond : %(name)s.") % {"name": selection.base_name}
+    elif selection.base_name:
+        sources += " " + _("Fond : %(name)s (non imprimé).") % {"name": selection.base_name}
     else:
         sources += " " + _("Fond : aucun.")
     stamp_width = page.width(stamp, 7) + 4
     rows = page.lines(sources, 7, box.width - stamp_width)
-    if left_out:
-        rows += page.lines(_("Couches non imprimées : %(names)s.") % {"names": ", ".join(left_out)}, 7, box.width)
+    if selection.left_out:
+        left_out = ", ".join(selection.left_out)
+        rows += page.lines(_("Couches non imprimées : %(names)s.") % {"names": left_out}, 7, box.width)
     page.text(box.x + box.width, box.y + 3, stamp, 7, align="right", colour=MUTED)
     for number, row in enumerate(rows[:3]):
         page.text(box.x, box.y + 3 + number * 3.3, row if number < 2 or len(rows) <= 3 else row + " …", 7)
 
 
-def compose(request: PrintRequest, printed: list[PrintedLayer], left_out: list[str], picture: Image.Image,
-            frame: MapFrame) -> bytes:  # fmt: skip
+def compose(request: PrintRequest, selection: Selection, picture: Image.Image, frame: MapFrame) -> bytes:
     """The one-page PDF: title, map, north arrow, scale bar, legend, sources and date."""
     page_layout = layout(request.paper, request.orientation)
     page = Page(page_layout, request.title)
@@ -754,8 +785,8 @@ def compose(request: PrintRequest, printed: list[PrintedLayer], left_out: list[s
     page.rect(page_layout.map, stroke=MUTED, line=0.6)
     _north_arrow(page, page_layout.map, frame.north)
     _scale_bar(page, page_layout.map, frame)
-    _legend_panel(page, page_layout.legend, printed)
-    _footer(page, page_layout.footer, printed, left_out, request.basemap)
+    _legend_panel(page, page_layout.legend, [layer for layer in selection.layers if not layer.basemap])
+    _footer(page, page_layout.footer, selection)
     return page.pdf()
 
 
@@ -782,13 +813,14 @@ def print_map(user, request: PrintRequest) -> PrintResult:
     """The printed page for `user` (who sees only the layers the rights choke point lets them view)."""
     page_layout = layout(request.paper, request.orientation)
     frame = map_frame(request, page_layout.map)
-    printed, left_out, entries = _printable_layers(user, request, frame)
-    mapfile = mapserver.service_mapfile_for(None, entries) if any(layer.dataset for layer in printed) else None
-    picture = _draw_map(mapfile, printed, frame, request.dpi)
-    for layer in printed:
-        if layer.dataset is not None:
+    selection = _select(user, request, frame)
+    ours = [layer for layer in selection.layers if layer.dataset is not None]
+    mapfile = mapserver.service_mapfile_for(None, selection.entries) if ours else None
+    picture = _draw_map(mapfile, selection.layers, frame, request.dpi)
+    for layer in ours:
+        if not layer.basemap:
             _legend(mapfile, layer, request.dpi)
-    pdf = compose(request, printed, left_out, picture, frame)
+    pdf = compose(request, selection, picture, frame)
     content = pdf if request.format == "pdf" else png_from_pdf(pdf, request.dpi)
     return PrintResult(
         content=content,

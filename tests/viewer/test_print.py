@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from pyproj import Transformer
 
+from geoplatform.models import PlatformSettings
 from tests.conftest import import_now
 from tests.sample_data import ORIGIN, shapefile_zip, squares
 from viewer import owscontext, printing
@@ -46,8 +47,9 @@ def _external(title, getmap):
     return {"type": "Feature", "id": getmap, "geometry": None, "properties": {"title": title, "offerings": [offering]}}
 
 
-def _body(*features, **options):
+def _body(*features, basemap="none", **options):
     context = owscontext.new_context("Carte", list(features))
+    context["properties"]["gp:basemap"] = basemap
     return {"context": context, "bbox": INSIDE, "srid": 2154, "dpi": 96, "title": "Plan de Tours", **options}
 
 
@@ -134,9 +136,37 @@ def test_external_wms_layers(client, layers, live_server, settings):
     assert "Parcelles voisines" in text and "localhost" in text  # legend, sources
     assert "Couches non imprimées : Routes (réseau interne)" in text
 
+    # A WMS base map of the platform settings is drawn under the layers and named in the sources.
+    platform = PlatformSettings.load()
+    platform.base_maps = [
+        {"name": "Plan test", "type": "wms", "url": f"{live_server.url}/ows", "layers": public.layer_name}
+    ]
+    platform.save()
+    response = _post(client, _body(basemap="Plan test", format="png"))
+    assert _bluish(response.content) > 0.3, "the base map should fill the map"
+    _pages, _sizes, text = _pdf(_post(client, _body(basemap="Plan test")))
+    assert "Fond : Plan test." in text
+
     settings.REMOTE_ALLOWED_NETWORKS = []
     response = _post(client, {**body, "format": "png"})
     assert _bluish(response.content) == 0, "a loopback address is refused like any private one"
+    _pages, _sizes, text = _pdf(_post(client, _body(basemap="Plan test")))
+    assert "Fond : Plan test (non imprimé)." in text
+
+
+def test_local_base_map_only_for_those_who_may_view_the_communes(client, layers, producer_a):
+    _public, private = layers
+    platform = PlatformSettings.load()
+    platform.communes_dataset = private
+    platform.save()
+    response = _post(client, _body(basemap="local", format="png"))
+    assert _bluish(response.content) == 0
+    _pages, _sizes, text = _pdf(_post(client, _body(basemap="local")))
+    assert "Fond : aucun." in text and "Réseau secret" not in text
+    client.force_login(producer_a)
+    assert _bluish(_post(client, _body(basemap="local", format="png")).content) > 0.3
+    _pages, _sizes, text = _pdf(_post(client, _body(basemap="local")))
+    assert "Fond : Réseau secret." in text
 
 
 def _scale(response) -> float:
