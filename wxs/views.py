@@ -8,6 +8,7 @@ from geoplatform.auth import KEY_PARAMETER, caller
 from geoplatform.models import Organisation
 
 from . import mapserver
+from .mapserver import filters
 
 # Never handed to MapServer: MAP would pick another mapfile, KEY is the caller's personal access key.
 PRIVATE_PARAMETERS = {"map", KEY_PARAMETER}
@@ -52,8 +53,31 @@ SERVICE_FIELDS = (
 STREAMED_REQUESTS = {"getfeature", "getcoverage"}
 
 
-def _answer(request: HttpRequest, mapfile, cache_control: str) -> HttpResponse | StreamingHttpResponse:
+def _refused_filter(params: dict[str, str], datasets: list[Dataset]) -> HttpResponse | None:
+    """A FILTER naming anything but the requested layers' attributes never reaches MapServer (see `filters`)."""
+    values = filters.filter_values(params)
+    if not values:
+        return None
+    wanted = filters.requested_layers(params)
+    attributes = {a["name"] for d in datasets if d.layer_name in wanted for a in d.attributes or []}
+    try:
+        for value in values:
+            filters.check(value, attributes)
+    except filters.FilterError as error:
+        service = next((v for k, v in params.items() if k.lower() == "service"), "WMS")
+        body, status, content_type = filters.exception_document(str(error), service)
+        return HttpResponse(body, status=status, content_type=content_type)
+    return None
+
+
+def _answer(
+    request: HttpRequest, mapfile, cache_control: str, datasets: list[Dataset]
+) -> HttpResponse | StreamingHttpResponse:
     params = _params(request)
+    refused = _refused_filter(params, datasets)
+    if refused is not None:
+        refused["Cache-Control"] = cache_control
+        return refused
     operation = next((v for k, v in params.items() if k.lower() == "request"), "").lower()
     if operation in STREAMED_REQUESTS:
         answer = mapserver.respond(mapfile, params, request.build_absolute_uri("/"))
@@ -75,7 +99,7 @@ def dataset_ows(request: HttpRequest, pk: int) -> HttpResponse:
     if not dataset.has_data:
         return HttpResponse("Ce jeu de données n'a pas encore de données.", status=404, content_type="text/plain")
     mapfile = mapserver.mapfile_for(dataset, decision.territory_ids if decision.restricted else ())
-    return _answer(request, mapfile, _cache_control(dataset, decision))
+    return _answer(request, mapfile, _cache_control(dataset, decision), [dataset])
 
 
 def _service(request: HttpRequest, organisation: Organisation | None) -> HttpResponse:
@@ -84,7 +108,8 @@ def _service(request: HttpRequest, organisation: Organisation | None) -> HttpRes
     entries = mapserver.caller_layers(user, organisation)
     mapfile = mapserver.service_mapfile_for(organisation, entries)
     shared = not user.is_authenticated  # anonymous callers all get the same variant
-    return _answer(request, mapfile, "public, max-age=300" if shared else "private, no-store")
+    datasets = [dataset for dataset, _ in entries]
+    return _answer(request, mapfile, "public, max-age=300" if shared else "private, no-store", datasets)
 
 
 @require_GET

@@ -7,6 +7,9 @@ rasters are masked by them and served as maps only.
 For the viewers (every WMS endpoint: /ows, /ows/org/<slug>, /ows/dataset/<id>):
 - STYLES=<style name> (GetMap) / STYLE=<style name> (GetLegendGraphic) draws one of the dataset's styles
   (`wxs.models.Style.name`, listed with their LegendURL in the capabilities); empty draws the default style.
+- FILTER=<Filter>…</Filter> (OGC Filter Encoding 1.1, MapServer's vendor parameter, on GetMap and GetFeatureInfo;
+  one per layer of LAYERS, each in parentheses when there are several) draws/answers only the matching features,
+  within the caller's territory; property names must be the layer's attributes (`filters.check`).
 """
 
 import hashlib
