@@ -18,6 +18,7 @@ from geoplatform import rights
 from geoplatform.models import PlatformSettings
 
 from . import csp, owscontext, services
+from .composer_messages import composer_messages
 from .forms import ImportContextForm
 from .models import Map
 from .owscontext import ContextError
@@ -158,6 +159,7 @@ def composer(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "csrf": get_token(request),
         "public": bool(map_ and map_.record.public),
         "sharing_url": reverse("catalogue:sharing", args=[map_.pk]) if map_ else "",
+        "messages_json": json.dumps(composer_messages(), ensure_ascii=False),
     }
     response = render(
         request,

@@ -68,3 +68,12 @@ def test_the_composer_page_allows_any_web_origin_for_layers(client, producer_a, 
         assert {"http:", "https:"} <= set(directives["img-src"]) & set(directives["connect-src"]), url
         assert directives["script-src"] == ["'self'"] and directives["frame-ancestors"] == ["'none'"], url
         assert b"data-gp-composer" in response.content
+
+
+def test_the_composer_panel_gets_its_texts_in_the_visitors_language(client, producer_a):
+    client.force_login(producer_a)
+    assert "Composer la carte" in client.get("/cartes/nouvelle/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/cartes/nouvelle/").content.decode()
+    assert "Compose the map" in page and "Add the external layer “{title}” to the map" in page
+    assert "Composer la carte" not in page

@@ -14,7 +14,7 @@
 // Strings are French, like the rest of the front end.
 import { datasetResource, externalResource, kvp, newResourceId } from './resources.js';
 
-const T = {
+const FRENCH = {
   heading: 'Composer la carte',
   hidePanel: 'Masquer le panneau de composition',
   showPanel: 'Afficher le panneau de composition',
@@ -23,14 +23,14 @@ const T = {
   description: 'Description',
   publicMap: 'Carte publique',
   publicAlready:
-    'La carte est publique. Pour la rendre privée ou la partager avec des groupes, utilisez la page ' +
-    '« Partage » de sa fiche.',
+    'La carte est publique. Pour la rendre privée ou la partager avec des groupes, utilisez la ' +
+    'page « Partage » de sa fiche.',
   publicHelp:
-    'Cochée, la carte est visible par tous dès l’enregistrement. Pour la rendre privée ou la partager avec ' +
-    'des groupes, utilisez la page « Partage » de sa fiche.',
+    'Cochée, la carte est visible par tous dès l’enregistrement. Pour la rendre privée ou la ' +
+    'partager avec des groupes, utilisez la page « Partage » de sa fiche.',
   sharing: 'Partage détaillé de la carte',
   extentUse: 'Utiliser la vue actuelle comme emprise initiale',
-  extentCurrent: (b) => `Emprise initiale : ${b.map((n) => n.toFixed(4)).join(', ')} (ouest, sud, est, nord).`,
+  extentCurrent: 'Emprise initiale : {bbox} (ouest, sud, est, nord).',
   extentNone: 'Emprise initiale : la vue affichée au moment de l’enregistrement.',
   extentSet: 'La vue actuelle sera l’emprise initiale de la carte.',
   save: 'Enregistrer la carte',
@@ -44,23 +44,30 @@ const T = {
   searchLabel: 'Rechercher dans le catalogue',
   searchButton: 'Rechercher',
   searching: 'Recherche en cours…',
-  searchCount: (n) => (n === 0 ? 'Aucune donnée trouvée.' : n === 1 ? '1 donnée trouvée.' : `${n} données trouvées.`),
+  searchNone: 'Aucune donnée trouvée.',
+  searchOne: '1 donnée trouvée.',
+  searchMany: '{count} données trouvées.',
   searchFailed: 'La recherche a échoué.',
   searchMore: 'Plus de résultats',
   newTab: ' (fiche, dans un nouvel onglet)',
   noData: 'sans données publiées',
-  kind: { vector: 'vecteur', raster: 'raster' },
+  kindVector: 'vecteur',
+  kindRaster: 'raster',
   add: 'Ajouter',
-  addLabel: (title) => `Ajouter « ${title} » à la carte`,
-  addExternalLabel: (title) => `Ajouter la couche externe « ${title} » à la carte`,
-  added: (title) => `Couche « ${title} » ajoutée à la carte.`,
+  addLabel: 'Ajouter « {title} » à la carte',
+  addExternalLabel: 'Ajouter la couche externe « {title} » à la carte',
+  added: 'Couche « {title} » ajoutée à la carte.',
   externalSection: 'Ajouter une couche d’un service externe',
   externalUrl: 'Adresse du service',
   externalService: 'Type de service',
+  serviceWms: 'WMS (carte)',
+  serviceWmts: 'WMTS (tuiles)',
+  serviceWfs: 'WFS (objets)',
   externalRead: 'Lire les capacités',
   externalReading: 'Lecture des capacités du service…',
-  externalCount: (n, title) =>
-    n === 0 ? 'Ce service ne propose aucune couche.' : `${title ? `${title} : ` : ''}${n} couche(s) disponible(s).`,
+  externalNone: 'Ce service ne propose aucune couche.',
+  externalCount: '{title} : {count} couche(s) disponible(s).',
+  externalCountUntitled: '{count} couche(s) disponible(s).',
   externalFailed: 'Les capacités du service n’ont pas pu être lues.',
   externalUrlRequired: 'Indiquez l’adresse du service (http:// ou https://).',
   layersSection: 'Couches de la carte',
@@ -71,12 +78,12 @@ const T = {
   layerStyle: 'Style',
   layerStyleDefault: 'Style par défaut',
   layerRemove: 'Retirer',
-  layerRemoveLabel: (title) => `Retirer « ${title} » de la carte`,
-  removed: (title) => `Couche « ${title} » retirée de la carte.`,
-  renamed: (title) => `Couche renommée « ${title} ».`,
-  grouped: (title, folder) =>
-    folder ? `Couche « ${title} » placée dans le groupe « ${folder} ».` : `Couche « ${title} » sortie de son groupe.`,
-  styled: (title, style) => `Style « ${style} » appliqué à « ${title} ».`,
+  layerRemoveLabel: 'Retirer « {title} » de la carte',
+  removed: 'Couche « {title} » retirée de la carte.',
+  renamed: 'Couche renommée « {title} ».',
+  grouped: 'Couche « {title} » placée dans le groupe « {folder} ».',
+  ungrouped: 'Couche « {title} » sortie de son groupe.',
+  styled: 'Style « {style} » appliqué à « {title} ».',
   fileSection: 'Fichier de contexte OWS',
   exportButton: 'Exporter le contexte (contexte.json)',
   exported: 'Fichier contexte.json téléchargé.',
@@ -85,16 +92,46 @@ const T = {
   importNoFile: 'Choisissez un fichier de contexte à importer.',
   importBad: 'Ce fichier n’est pas un contexte OWS GeoJSON (FeatureCollection) lisible.',
   importTooBig: 'Ce fichier est trop volumineux pour un contexte de carte (5 Mo au plus).',
-  imported: (n) => `Contexte importé : ${n} couche(s). Enregistrez la carte pour le conserver.`,
+  imported: 'Contexte importé : {count} couche(s). Enregistrez la carte pour le conserver.',
 };
+
+function fill(text, params = {}) {
+  return String(text).replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** The panel's texts: the page's translations (data-messages, see viewer/composer_messages.py) over French. */
+function composerTexts(panel) {
+  let given = {};
+  try {
+    given = JSON.parse(panel.dataset.messages || '{}') || {};
+  } catch {
+    given = {};
+  }
+  const m = { ...FRENCH };
+  Object.entries(given).forEach(([key, value]) => {
+    if (key in FRENCH && typeof value === 'string' && value) m[key] = value;
+  });
+  return {
+    ...m,
+    extentCurrent: (b) => fill(m.extentCurrent, { bbox: b.map((n) => n.toFixed(4)).join(', ') }),
+    searchCount: (n) => (n === 0 ? m.searchNone : n === 1 ? m.searchOne : fill(m.searchMany, { count: n })),
+    kind: { vector: m.kindVector, raster: m.kindRaster },
+    addLabel: (title) => fill(m.addLabel, { title }),
+    addExternalLabel: (title) => fill(m.addExternalLabel, { title }),
+    added: (title) => fill(m.added, { title }),
+    externalCount: (n, title) =>
+      n === 0 ? m.externalNone : fill(title ? m.externalCount : m.externalCountUntitled, { count: n, title }),
+    layerRemoveLabel: (title) => fill(m.layerRemoveLabel, { title }),
+    removed: (title) => fill(m.removed, { title }),
+    renamed: (title) => fill(m.renamed, { title }),
+    grouped: (title, folder) => (folder ? fill(m.grouped, { title, folder }) : fill(m.ungrouped, { title })),
+    styled: (title, style) => fill(m.styled, { title, style }),
+    imported: (n) => fill(m.imported, { count: n }),
+  };
+}
 
 const PROFILE = 'http://www.opengis.net/spec/owc-geojson/1.0/req/core';
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
-const SERVICES = [
-  ['WMS', 'WMS (carte)'],
-  ['WMTS', 'WMTS (tuiles)'],
-  ['WFS', 'WFS (objets)'],
-];
 
 let uid = 0;
 const nextId = (prefix) => `gp-composer-${prefix}-${++uid}`;
@@ -192,6 +229,7 @@ export function initComposer(panel, viewer) {
     busy: false,
   };
   panel.gpComposer = state;
+  const T = composerTexts(panel);
 
   /* --- skeleton ------------------------------------------------------- */
 
@@ -463,7 +501,11 @@ export function initComposer(panel, viewer) {
   const externalService = h(
     'select',
     { class: 'form-select', name: 'service' },
-    SERVICES.map(([value, label]) => h('option', { value }, label)),
+    [
+      ['WMS', T.serviceWms],
+      ['WMTS', T.serviceWmts],
+      ['WFS', T.serviceWfs],
+    ].map(([value, label]) => h('option', { value }, label)),
   );
   const externalInfo = h('p', { class: 'small mb-1' });
   const externalLayers = h('ul', { class: 'list-unstyled mb-0 gp-composer-results' });
