@@ -353,6 +353,8 @@ export function initComposer(panel, viewer) {
     const profiles = Array.isArray(links.profiles) ? links.profiles : [];
     if (!profiles.some((p) => (p && p.href) === PROFILE || p === PROFILE)) profiles.push({ href: PROFILE });
     doc.properties.links = { ...links, profiles };
+    doc.properties.updated = new Date().toISOString();
+    if (!doc.id) doc.id = newResourceId();
     if (state.initialBbox) doc.bbox = state.initialBbox;
     return doc;
   }
