@@ -187,3 +187,10 @@ def test_composer_panel_on_a_phone(page, imported_dataset, screenshots, live_ser
     violations = [v for v in run_axe(page) if v["impact"] in {"serious", "critical"}]
     assert not violations, describe(violations)
     page.screenshot(path=screenshots / "map-composer-phone.png", full_page=True)
+
+    # Leaving with unsaved layers asks first; staying keeps them.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Cartes", exact=True).first.click()
+    expect(panel.get_by_role("group", name="Parcelles d'été")).to_have_count(2)
+    assert asked == ["beforeunload"] and "/cartes/nouvelle/" in page.url

@@ -226,6 +226,7 @@ export function initComposer(panel, viewer) {
     siteUrl: (settings.siteUrl || viewerSiteUrl(viewer) || window.location.origin).replace(/\/+$/, ''),
     initialBbox: null,
     nextSearch: null,
+    changes: 0, // changes since the last save; leaving the page with some asks first
     busy: false,
   };
   panel.gpComposer = state;
@@ -321,6 +322,7 @@ export function initComposer(panel, viewer) {
           onclick: () => {
             const bbox = safeContext().bbox;
             if (Array.isArray(bbox) && bbox.length === 4) state.initialBbox = bbox;
+            state.changes += 1;
             showExtent();
             announce(T.extentSet, 'info');
           },
@@ -376,6 +378,7 @@ export function initComposer(panel, viewer) {
     saveButton.disabled = true;
     panel.setAttribute('aria-busy', 'true');
     announce(T.saving, 'info');
+    const savedAt = state.changes;
     const { ok, status: code, data } = await fetchJson(url.toString(), {
       method: creating ? 'POST' : 'PUT',
       headers: { 'Content-Type': 'application/geo+json', 'X-CSRFToken': settings.csrf || '' },
@@ -388,7 +391,10 @@ export function initComposer(panel, viewer) {
       announce(code === 0 ? T.network : errorMessage(data, T.saveFailed), 'danger');
       return;
     }
+    // What changed while the request was on its way still needs saving.
+    if (state.changes === savedAt) state.changes = 0;
     if (creating && data && data.id) {
+      state.changes = 0;
       announce(T.created, 'success');
       const links = data.links || {};
       window.location.assign(links.edit || `/cartes/${data.id}/modifier/`);
@@ -709,7 +715,21 @@ export function initComposer(panel, viewer) {
     return row;
   }
 
-  if (typeof viewer.on === 'function') viewer.on('change', renderLayers);
+  if (typeof viewer.on === 'function') {
+    viewer.on('change', (event) => {
+      renderLayers();
+      if (!event || event.type !== 'load') state.changes += 1;
+    });
+  }
+  const changed = () => {
+    state.changes += 1;
+  };
+  [titleInput, descriptionInput, publicInput].forEach((input) => input.addEventListener('input', changed));
+  window.addEventListener('beforeunload', (event) => {
+    if (!state.changes) return;
+    event.preventDefault();
+    event.returnValue = '';
+  });
   renderLayers();
 
   /* --- context file ----------------------------------------------------- */
@@ -779,6 +799,7 @@ export function initComposer(panel, viewer) {
     state.initialBbox = Array.isArray(doc.bbox) && doc.bbox.length === 4 ? doc.bbox : state.initialBbox;
     showExtent();
     renderLayers();
+    state.changes += 1;
     announce(T.imported(doc.features.length), 'success');
   }
 
