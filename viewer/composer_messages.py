@@ -53,6 +53,7 @@ def composer_messages() -> dict[str, str]:
         "addLabel": _("Ajouter « {title} » à la carte"),
         "addExternalLabel": _("Ajouter la couche externe « {title} » à la carte"),
         "added": _("Couche « {title} » ajoutée à la carte."),
+        "notViewable": _("Vous ne pouvez pas voir les données de « {title} » : la couche n’est pas ajoutée."),
         "externalSection": _("Ajouter une couche d’un service externe"),
         "externalUrl": _("Adresse du service"),
         "externalService": _("Type de service"),

@@ -12,7 +12,7 @@
 // initComposer(panel, viewer) builds the panel inside the aside and drives the viewer through its API
 // (addResource, removeResource, updateResource, resources, getContext, loadContext, on('change')).
 // Strings are French, like the rest of the front end.
-import { datasetResource, externalResource, kvp, newResourceId } from './resources.js';
+import { NotViewable, datasetResource, externalResource, kvp, newResourceId } from './resources.js';
 
 const FRENCH = {
   heading: 'Composer la carte',
@@ -57,6 +57,7 @@ const FRENCH = {
   addLabel: 'Ajouter « {title} » à la carte',
   addExternalLabel: 'Ajouter la couche externe « {title} » à la carte',
   added: 'Couche « {title} » ajoutée à la carte.',
+  notViewable: 'Vous ne pouvez pas voir les données de « {title} » : la couche n’est pas ajoutée.',
   externalSection: 'Ajouter une couche d’un service externe',
   externalUrl: 'Adresse du service',
   externalService: 'Type de service',
@@ -119,6 +120,7 @@ function composerTexts(panel) {
     addLabel: (title) => fill(m.addLabel, { title }),
     addExternalLabel: (title) => fill(m.addExternalLabel, { title }),
     added: (title) => fill(m.added, { title }),
+    notViewable: (title) => fill(m.notViewable, { title }),
     externalCount: (n, title) =>
       n === 0 ? m.externalNone : fill(title ? m.externalCount : m.externalCountUntitled, { count: n, title }),
     layerRemoveLabel: (title) => fill(m.layerRemoveLabel, { title }),
@@ -485,6 +487,9 @@ export function initComposer(panel, viewer) {
               try {
                 const resource = await datasetResource(dataset, { siteUrl: state.siteUrl, taken: takenIds() });
                 addToMap(resource);
+              } catch (error) {
+                if (!(error instanceof NotViewable)) throw error;
+                announce(T.notViewable(title), 'danger');
               } finally {
                 button.disabled = false;
               }

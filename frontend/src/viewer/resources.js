@@ -87,21 +87,26 @@ export function capabilitiesStyles(xml, name) {
     .filter((s) => s.name);
 }
 
+/** A dataset whose data the caller may not view: its service answers 404 (or 403) to them. */
+export class NotViewable extends Error {}
+
 /** The styles our service offers for dataset `dataset` (from its own small capabilities document). */
 async function datasetStyles(dataset) {
   const capabilities = dataset.links && dataset.links.wms;
   if (!capabilities) return [];
+  let response;
   try {
-    const response = await fetch(kvp(capabilities, { VERSION: '1.3.0' }), { credentials: 'same-origin' });
-    if (!response.ok) return [];
-    return capabilitiesStyles(await response.text(), `ds${dataset.id}`);
+    response = await fetch(kvp(capabilities, { VERSION: '1.3.0' }), { credentials: 'same-origin' });
   } catch {
-    return [];
+    return []; // the layer is still added; the viewer says if it cannot be drawn
   }
+  if (response.status === 404 || response.status === 403) throw new NotViewable(dataset.title);
+  return response.ok ? capabilitiesStyles(await response.text(), `ds${dataset.id}`) : [];
 }
 
 /**
- * One of our datasets (a result of /api/v1/datasets/) as a resource of the map. `siteUrl` is the platform's
+ * One of our datasets (a result of /api/v1/datasets/) as a resource of the map (NotViewable when the caller may
+ * see its record but not its data). `siteUrl` is the platform's
  * public address (SITE_URL): our layers are written as the server writes them, the viewer reads them from the
  * page's origin. `taken` holds the ids already in the map, so the same dataset can be added twice.
  */
