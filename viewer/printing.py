@@ -33,6 +33,8 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from catalogue.models import Dataset
 from geoplatform.models import PlatformSettings
 from wxs import mapserver
+from wxs.mapserver import filters
+from wxs.models import Style
 
 from . import owscontext, remote
 
@@ -90,7 +92,7 @@ class ContextLayer:
     opacity: float
     dataset_id: int | None  # our own dataset (`gp:dataset`), else an external service layer
     filter: dict | None = None  # `gp:filter` of our layers: {"attribute", "operator", "value"}
-    getmap: str = ""  # an external layer's WMS GetMap address
+    getmap: str = ""  # the layer's WMS GetMap address (an external layer is fetched from it)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class PrintedLayer:
     opacity: float
     dataset: Dataset | None = None
     filter: dict | None = None
+    style: str = ""  # one of our layers' named WMS styles, "" for its default
     getmap: str = ""
     legend: Image.Image | None = None
     legend_size: tuple[float, float] = (0.0, 0.0)  # mm on the page
@@ -188,7 +191,7 @@ def _context_layers(context: object) -> tuple[tuple[ContextLayer, ...], str]:
                 opacity=properties["gp:opacity"],
                 dataset_id=dataset,
                 filter=properties.get("gp:filter"),
-                getmap="" if dataset else _getmap_href(properties),
+                getmap=_getmap_href(properties),
             )
         )
     if len(layers) > MAX_LAYERS:
@@ -423,12 +426,13 @@ def ogc_filter(layer_filter: dict) -> str:
 
 
 def _own_image(mapfile: Path, layer: PrintedLayer, frame: MapFrame, dpi: int) -> Image.Image:
+    """One of our layers drawn by MapServer, with its style and filter as the viewer showed it."""
     params = {
         "SERVICE": "WMS",
         "VERSION": "1.3.0",
         "REQUEST": "GetMap",
         "LAYERS": layer.dataset.layer_name,
-        "STYLES": "",
+        "STYLES": layer.style,
         "CRS": f"EPSG:{frame.srid}",
         "BBOX": ",".join(f"{v:.6f}" for v in frame.extent),
         "WIDTH": str(frame.width_px),
@@ -438,7 +442,11 @@ def _own_image(mapfile: Path, layer: PrintedLayer, frame: MapFrame, dpi: int) ->
         "MAP_RESOLUTION": _resolution(dpi),
     }
     if layer.filter:
-        params["FILTER"] = f"({ogc_filter(layer.filter)})"
+        params["FILTER"] = ogc_filter(layer.filter)
+        try:  # MapServer writes property names into its SQL: only the layer's attributes reach it, as on /ows
+            filters.check(params["FILTER"], {attribute["name"] for attribute in layer.dataset.attributes or []})
+        except filters.FilterError as error:
+            raise PrintError("invalid_filter", str(error)) from None
     return _mapserver(mapfile, params, layer.title)
 
 
@@ -516,6 +524,7 @@ def _legend(mapfile: Path, layer: PrintedLayer, dpi: int) -> None:
         "VERSION": "1.3.0",
         "REQUEST": "GetLegendGraphic",
         "LAYER": layer.dataset.layer_name,
+        "STYLE": layer.style,
         "FORMAT": "image/png",
         "SLD_VERSION": "1.1.0",
     }
@@ -537,6 +546,13 @@ class Selection:
     base_name: str  # the base map's name, "" for none
     base_printed: bool
     entries: list  # the caller's layers in the global service (wxs.mapserver.caller_layers)
+
+
+def _style(dataset: Dataset, getmap: str) -> str:
+    """The named style the viewer asked for (STYLES of the layer's GetMap address) if the dataset has it, else ""
+    (its default style)."""
+    wanted = next((v for k, v in parse_qsl(urlsplit(getmap).query) if k.lower() == "styles"), "")
+    return wanted if wanted and Style.objects.filter(dataset=dataset, name=wanted).exists() else ""
 
 
 def _fetch_external(layer: PrintedLayer, frame: MapFrame, deadline: float) -> bool:
@@ -581,7 +597,9 @@ def _select(user, request: PrintRequest, frame: MapFrame) -> Selection:
         if layer.dataset_id is not None:
             if layer.dataset_id in viewable:
                 dataset = viewable[layer.dataset_id]
-                printed.append(PrintedLayer(layer.title, layer.opacity, dataset=dataset, filter=layer.filter))
+                own = PrintedLayer(layer.title, layer.opacity, dataset=dataset, filter=layer.filter)
+                own.style = _style(dataset, layer.getmap)
+                printed.append(own)
             continue
         external = PrintedLayer(layer.title, layer.opacity, getmap=layer.getmap)
         if _fetch_external(external, frame, deadline):

@@ -15,6 +15,8 @@ from geoplatform.models import PlatformSettings
 from tests.conftest import import_now
 from tests.sample_data import ORIGIN, shapefile_zip, squares
 from viewer import owscontext, printing
+from wxs import styles
+from wxs.models import Style
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,16 +112,25 @@ def test_png_has_the_layer_where_it_is_and_a_private_layer_is_never_drawn(client
     assert "Réseau secret" in text
 
 
-def test_opacity_and_filter(client, layers):
+def test_opacity_style_and_filter(client, layers):
     public, _private = layers
     faint = _post(client, _body(_feature(public, opacity=0.2), format="png", orientation="portrait"))
     pixels = np.asarray(Image.open(io.BytesIO(faint.content)).convert("RGB")).astype(int)
     centre = pixels[pixels.shape[0] // 3, pixels.shape[1] // 2]
     assert centre.min() > 200 and centre[2] > centre[0], f"a 20 % layer is a pale blue: {centre}"
-    # The viewer's attribute filter applies to the print: no square is named like this.
-    nothing = {"attribute": "nom", "operator": "=", "value": "aucune"}
-    response = _post(client, _body(_feature(public, **{"gp:filter": nothing}), format="png"))
-    assert _bluish(response.content) < 0.01
+    # The viewer's attribute filter applies to the print.
+    for value, drawn in (("Parcelle", True), ("aucune", False)):
+        only = {"attribute": "nom", "operator": "like", "value": value}
+        response = _post(client, _body(_feature(public, **{"gp:filter": only}), format="png"))
+        assert (_bluish(response.content) > 0.3) is drawn, value
+    # So does the named style the viewer shows (STYLES of the layer's GetMap address).
+    definition = styles.validate(public, "single", {"symbol": {"fill": "#ff0000", "opacity": 100}})
+    Style.objects.create(dataset=public, name="rouge", kind="single", definition=definition)
+    feature = owscontext.dataset_resource(public, "rouge")
+    page = _post(client, _body(feature, format="png")).content
+    pixels = np.asarray(Image.open(io.BytesIO(page)).convert("RGB"))
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
+    assert red.mean() > 0.3 and _bluish(page) < 0.01
 
 
 def test_external_wms_layers(client, layers, live_server, settings):
