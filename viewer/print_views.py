@@ -14,18 +14,18 @@ Body (every key but `context` and `bbox` has the default shown)::
      "dpi": 150}                              96 to 300
 
 Active layers of the context are printed in tree order (first feature on top) with their `gp:opacity`,
-`gp:filter` and named style (STYLES of their GetMap address); our own layers (`gp:dataset`) are drawn by MapServer, and only those the caller may view: others are
-left out without a trace. External WMS layers are fetched through `viewer.remote.safe_fetch`; those that cannot be
-(WMTS, WFS, refused or silent services) are named under "Couches non imprimées". The context's `gp:basemap` is drawn
-underneath when it is "local" or a WMS base map, and named in the sources otherwise. The page keeps the view's
-centre and shows at least its extent.
+`gp:filter` and named style (STYLES of their GetMap address); our own layers (`gp:dataset`) are drawn by MapServer,
+and only those the caller may view: others are left out without a trace. External WMS layers are fetched through
+`viewer.remote.safe_fetch`; those that cannot be (WMTS, WFS, refused or silent services) are named under "Couches
+non imprimées". The context's `gp:basemap` is drawn underneath when it is "local" or a WMS base map, and named in
+the sources otherwise. The page keeps the view's centre and shows at least its extent.
 
 Response: 200 with the file (`application/pdf`, one page, or `image/png` at `dpi`), `Content-Disposition:
 attachment; filename="carte-<titre>-<AAAA-MM-JJ>.pdf"`. Errors are JSON `{"error": {"code", "message"}}` with a
 French message: 400 `invalid_json`, `invalid_context`, `invalid_bbox`, `invalid_srid`, `invalid_paper`,
 `invalid_orientation`, `invalid_format`, `invalid_dpi`, `invalid_title`, `invalid_filter` (a `gp:filter` naming
-an attribute the layer does not have), `too_many_layers`; 403 `csrf_failed`;
-405 `method_not_allowed`; 413 `body_too_large`; 502 `render_failed`; 503 `mapserver_unavailable`.
+an attribute the layer does not have), `too_many_layers`; 403 `csrf_failed`; 405 `method_not_allowed`; 413
+`body_too_large`; 502 `render_failed`; 503 `mapserver_unavailable`.
 """
 
 from django.core.exceptions import RequestDataTooBig
