@@ -7,7 +7,12 @@ in a file (`-sql @file`), so a large clip polygon never meets the command line's
 """
 
 import json
-from collections.abc import Callable
+import os
+import select
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +26,12 @@ from psycopg import sql
 
 from catalogue.models import Dataset
 from importer.services.errors import ImportCancelled, ImportError_
-from importer.services.load import pg_environment, run_gdal_command
+from importer.services.load import _die_with_parent, pg_environment, run_gdal_command
 
 from .errors import DownloadCancelled, DownloadError
 from .formats import FORMATS, RasterDriver, RasterJob, VectorDriver, VectorJob
 
+CHUNK = 256 * 1024
 ProgressCallback = Callable[[int], None]
 CancelCheck = Callable[[], bool]
 
@@ -139,16 +145,60 @@ def _runner(on_progress: ProgressCallback, is_cancelled: CancelCheck, env: dict 
     return run
 
 
-def write_files(extract: Extract, folder: Path, on_progress: ProgressCallback, is_cancelled: CancelCheck) -> list[Path]:
-    """Write one dataset's files into `folder` (created empty); returns them, sorted."""
+def _stream(command: list[str], is_cancelled: CancelCheck, sql_file: Path) -> Iterator[bytes]:
+    """What ogr2ogr writes to its standard output, as it comes; cancel checked every second, the tool killed when
+    the reader goes away (a closed HTTP connection) or the worker dies."""
+    errors = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=errors, env=pg_environment(), preexec_fn=_die_with_parent
+    )
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    last_check = time.monotonic()
+    try:
+        while True:
+            ready, _w, _x = select.select([fd], [], [], 1.0)
+            if ready:
+                chunk = os.read(fd, CHUNK)
+                if not chunk:
+                    break
+                yield chunk
+            if time.monotonic() - last_check >= 1.0:
+                last_check = time.monotonic()
+                if is_cancelled():
+                    raise DownloadCancelled
+        if process.wait() != 0:
+            errors.seek(max(0, errors.seek(0, os.SEEK_END) - 2000))
+            raise DownloadError(
+                "extract_failed",
+                _("L'extraction n'a pas pu être produite par GDAL."),
+                http_status=500,
+                detail=errors.read().decode("utf-8", "replace"),
+            )
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        errors.close()
+        sql_file.unlink(missing_ok=True)
+
+
+def write_files(
+    extract: Extract, folder: Path, on_progress: ProgressCallback, is_cancelled: CancelCheck
+) -> list[tuple[str, Path | Iterator[bytes]]]:
+    """One dataset's files, as (name, source) pairs sorted by name: a file written into `folder` (created empty),
+    or, for formats GDAL writes front to back, the bytes ogr2ogr streams (produced as the zip reads them)."""
     folder.mkdir(parents=True, exist_ok=True)
     driver = extract.driver
     if isinstance(driver, VectorDriver):
         mapping = field_mapping(attribute_names(extract.dataset), driver.max_field_length)
         sql_file = folder.parent / f"{folder.name}.sql"
         sql_file.write_text(vector_sql(extract, mapping), encoding="utf-8")
+        job = VectorJob(sql_file, folder, extract.basename, extract.srid, extract.family, extract.multi)
+        if driver.streamable:
+            return [(driver.target(job).name, _stream(driver.stream_command(job), is_cancelled, sql_file))]
         try:
-            job = VectorJob(sql_file, folder, extract.basename, extract.srid, extract.family, extract.multi)
             driver.build(job, _runner(on_progress, is_cancelled, pg_environment()))
         finally:
             sql_file.unlink(missing_ok=True)
@@ -165,7 +215,7 @@ def write_files(extract: Extract, folder: Path, on_progress: ProgressCallback, i
         finally:
             if cutline is not None:
                 cutline.unlink(missing_ok=True)
-    return sorted(path for path in folder.iterdir() if path.is_file())
+    return sorted((path.name, path) for path in folder.iterdir() if path.is_file())
 
 
 def estimate(extract: Extract) -> tuple[int, int]:

@@ -81,6 +81,9 @@ class VectorDriver(Driver):
     kind = "vector"
     dataset_options: tuple[str, ...] = ()
     layer_options: tuple[str, ...] = ()
+    # Formats GDAL writes front to back: ogr2ogr writes them to its standard output, straight into the zip, with
+    # no copy on disk. The others (GeoPackage, Shapefile…) seek while writing and go through a temporary folder.
+    streamable = False
 
     def target(self, job: VectorJob) -> Path:
         return job.folder / f"{job.basename}.{self.extension}"
@@ -106,6 +109,13 @@ class VectorDriver(Driver):
     def build(self, job: VectorJob, run: Runner) -> None:
         run(self.command(job))
 
+    def stream_command(self, job: VectorJob) -> list[str]:
+        """The command writing the file to standard output (no `-progress`: it would go there too)."""
+        command = self.command(job)
+        command[command.index(str(self.target(job)))] = "/vsistdout/"
+        command.remove("-progress")
+        return command
+
 
 class Shapefile(VectorDriver):
     name, label, gdal_driver, extension = "shp", "Shapefile (ESRI)", "ESRI Shapefile", "shp"
@@ -121,11 +131,13 @@ class GeoPackage(VectorDriver):
 
 class GeoJSON(VectorDriver):
     name, label, gdal_driver, extension = "geojson", "GeoJSON", "GeoJSON", "geojson"
+    streamable = True
     layer_options = ("WRITE_NAME=NO",)
 
 
 class Csv(VectorDriver):
     name, label, gdal_driver, extension = "csv", "CSV", "CSV", "csv"
+    streamable = True
     note = _("CSV : séparateur virgule, encodage UTF-8 ; géométrie en colonnes X/Y pour les points, en WKT sinon.")
 
     def extra_layer_options(self, job: VectorJob) -> list[str]:
@@ -135,6 +147,7 @@ class Csv(VectorDriver):
 
 class Kml(VectorDriver):
     name, label, gdal_driver, extension = "kml", "KML", "KML", "kml"
+    streamable = True
     forced_srid = 4326
     note = _("KML : toujours en longitude/latitude WGS 84 (EPSG:4326), comme l'impose le format.")
 

@@ -53,11 +53,15 @@ class Member:
     name: str
     path: Path | None = None
     data: bytes | None = None
+    stream: Iterator[bytes] | None = None
     compress: bool = True
 
     def chunks(self) -> Iterator[bytes]:
         if self.data is not None:
             yield self.data
+            return
+        if self.stream is not None:
+            yield from self.stream
             return
         assert self.path is not None
         with self.path.open("rb") as fh:
@@ -151,12 +155,17 @@ def readme(entries: list[ReadmeEntry]) -> bytes:
     return "\r\n".join(lines).encode("utf-8")
 
 
-def package_members(entries: list[ReadmeEntry], files: Callable[[int], Iterable[Path]]) -> Iterator[Member]:
+def package_members(
+    entries: list[ReadmeEntry], files: Callable[[int], Iterable[tuple[str, Path | Iterator[bytes]]]]
+) -> Iterator[Member]:
     """The members of a package: README first (the first bytes leave at once), then per dataset its documents and
-    the data `files(index)` produces (called lazily, when the zip reaches that dataset)."""
+    the data `files(index)` produces (called lazily, when the zip reaches that dataset): (name, file or stream)."""
     yield Member("LISEZMOI.txt", data=readme(entries))
     for index, entry in enumerate(entries):
         yield Member(f"{entry.folder}/metadonnees.xml", data=metadata_xml(entry.dataset))
         yield Member(f"{entry.folder}/licence.txt", data=licence_text(entry.dataset).encode("utf-8"))
-        for path in files(index):
-            yield Member(f"{entry.folder}/{path.name}", path=path)
+        for name, source in files(index):
+            if isinstance(source, Path):
+                yield Member(f"{entry.folder}/{name}", path=source)
+            else:
+                yield Member(f"{entry.folder}/{name}", stream=source)

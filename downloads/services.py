@@ -397,7 +397,7 @@ def _package(job: DownloadJob, extracts: list[Extract], work: Path) -> Iterator[
     progress = _Progress(job, len(extracts))
     entries = _readme_entries(extracts)
 
-    def files(index: int) -> list[Path]:
+    def files(index: int) -> list[tuple[str, Path | Iterator[bytes]]]:
         progress.item(index)
         if progress.cancelled():
             raise DownloadCancelled

@@ -1,8 +1,11 @@
 """Every vector format, opened with GDAL: CRS, features cut by the clip, attribute values and names."""
 
+from pathlib import Path
+
 import pytest
 
 from downloads.formats import FORMATS
+from downloads.models import DownloadJob
 from tests.downloads.conftest import CLIP_BOX, box, data_file, read_features, unzip
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,3 +85,22 @@ def test_dxf_holds_the_geometries(client, producer_a, parcels, tmp_path):
     files = unzip(_download(client, parcels, format="dxf", srid=3947), tmp_path)
     _epsg, rows, geometries = read_features(data_file(files, "dxf"))
     assert len(geometries) == 12
+
+
+def test_direct_download_streams_while_it_is_built(client, settings, producer_a, parcels):
+    """The first bytes (the README's) leave before the data exist; GeoJSON goes from ogr2ogr into the zip with no
+    copy on disk."""
+    client.force_login(producer_a)
+    response = client.get(f"/donnees/{parcels.pk}/telecharger/", {"format": "geojson"})
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    assert first.startswith(b"PK\x03\x04") and b"LISEZMOI.txt" in first
+    assert DownloadJob.objects.get().status == "running"
+    work = Path(settings.DATA_DIR) / "work"
+    copies = []
+    for _chunk in chunks:
+        copies += [path for path in work.rglob("*") if path.suffix == ".geojson"]
+    assert not copies
+    job = DownloadJob.objects.get()
+    assert job.status == "succeeded" and job.size > len(first)
+    assert not any(work.glob(f"download-{job.pk}-*")), "the work folder is removed"
