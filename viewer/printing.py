@@ -173,7 +173,12 @@ def _getmap_href(properties: dict) -> str:
 
 
 def _context_layers(context: object) -> tuple[tuple[ContextLayer, ...], str]:
-    """The active layers of the context (checked by `owscontext.validate`), top first, and its base map key."""
+    """The active layers of the context (checked by `owscontext.validate`), top first, and its base map key. A map
+    being composed may have no title yet: the print has its own."""
+    if isinstance(context, dict) and isinstance(context.get("properties", {}), dict):
+        properties = {"links": {"profiles": [{"href": owscontext.PROFILE}]}, **context.get("properties", {})}
+        properties["title"] = properties.get("title") or _("Carte")
+        context = {**context, "properties": properties}
     try:
         document = owscontext.validate(context)
     except owscontext.ContextError as error:

@@ -226,6 +226,7 @@ def test_scale_is_the_ground_scale_whatever_the_view_crs(client):
         ({"dpi": 1200}, "invalid_dpi"),
         ({"title": "x" * 201}, "invalid_title"),
         ({"context": {"features": "none"}}, "invalid_context"),
+        ({"context": {"type": "FeatureCollection", "features": [{"properties": {"title": "x"}}]}}, "invalid_context"),
         (
             {"context": owscontext.new_context("Carte", [_external(str(i), f"https://a.fr/{i}") for i in range(31)])},
             "too_many_layers",
@@ -238,6 +239,13 @@ def test_bad_requests_get_a_code_and_a_french_message(client, change, code):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]
+
+
+@pytest.mark.django_db
+def test_a_context_without_title_or_profile_prints(client):
+    """The composer's map may not have a title yet: the print has its own."""
+    response = _post(client, _body(context={"type": "FeatureCollection", "properties": {}, "features": []}))
+    assert _pdf(response)[0] == 1
 
 
 @pytest.mark.django_db
