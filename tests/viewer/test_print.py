@@ -8,10 +8,12 @@ import re
 import numpy as np
 import pypdfium2
 import pytest
+from django.contrib.gis.geos import MultiPolygon, Polygon
 from PIL import Image
 from pyproj import Transformer
 
-from geoplatform.models import PlatformSettings
+from catalogue.models import Grant
+from geoplatform.models import PlatformSettings, Territory
 from tests.conftest import import_now
 from tests.sample_data import ORIGIN, shapefile_zip, squares
 from viewer import owscontext, printing
@@ -110,6 +112,21 @@ def test_png_has_the_layer_where_it_is_and_a_private_layer_is_never_drawn(client
     client.force_login(producer_a)
     _pages, _sizes, text = _pdf(_post(client, _body(_feature(private))))
     assert "Réseau secret" in text
+
+
+def test_a_territory_grant_prints_only_inside_the_territory(client, layers, producer_a, reader):
+    _public, private = layers
+    west_half = Polygon.from_bbox((ORIGIN[0] - 100, ORIGIN[1] - 100, ORIGIN[0] + 1000, ORIGIN[1] + 2100))
+    west_half.srid = 2154
+    territory = Territory.objects.create(
+        name="Ouest", geometry=MultiPolygon(west_half.transform(4326, clone=True), srid=4326)
+    )
+    Grant.objects.create(dataset=private, action="view_data", grantee="user", user=reader, territory=territory)
+    shares = {}
+    for user in (producer_a, reader):
+        client.force_login(user)
+        shares[user.username] = _bluish(_post(client, _body(_feature(private), format="png")).content)
+    assert 0.35 < shares[reader.username] / shares[producer_a.username] < 0.65, shares
 
 
 def test_opacity_style_and_filter(client, layers):
