@@ -44,6 +44,7 @@ def composer_messages() -> dict[str, str]:
         "searchOne": _("1 donnée trouvée."),
         "searchMany": _("{count} données trouvées."),
         "searchFailed": _("La recherche a échoué."),
+        "searchInView": _("Seulement les données présentes dans la vue actuelle"),
         "searchMore": _("Plus de résultats"),
         "newTab": _(" (fiche, dans un nouvel onglet)"),
         "noData": _("sans données publiées"),

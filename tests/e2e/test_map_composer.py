@@ -21,6 +21,7 @@ def _compose(page: Page, title: str) -> int:
     page.goto("/cartes/nouvelle/")
     panel = _panel(page)
     panel.get_by_label("Rechercher dans le catalogue").fill("parcelles")
+    panel.get_by_label("Seulement les données présentes dans la vue actuelle").check()
     panel.get_by_role("button", name="Rechercher", exact=True).click()
     expect(panel.get_by_role("status")).to_have_text("1 donnée trouvée.")
     panel.get_by_role("button", name="Ajouter « Parcelles d'été » à la carte").click()

@@ -48,6 +48,7 @@ const FRENCH = {
   searchOne: '1 donnée trouvée.',
   searchMany: '{count} données trouvées.',
   searchFailed: 'La recherche a échoué.',
+  searchInView: 'Seulement les données présentes dans la vue actuelle',
   searchMore: 'Plus de résultats',
   newTab: ' (fiche, dans un nouvel onglet)',
   noData: 'sans données publiées',
@@ -412,6 +413,7 @@ export function initComposer(panel, viewer) {
   const searchInfo = h('p', { class: 'small mb-1' });
   const searchResults = h('ul', { class: 'list-unstyled mb-2 gp-composer-results' });
   const searchMore = h('button', { type: 'button', class: 'btn btn-link btn-sm', hidden: true }, T.searchMore);
+  const inViewInput = h('input', { type: 'checkbox', class: 'form-check-input', id: nextId('in-view') });
   const searchForm = h(
     'form',
     { role: 'search', class: 'mb-2', onsubmit: (event) => { event.preventDefault(); search(); } },
@@ -421,6 +423,12 @@ export function initComposer(panel, viewer) {
       { class: 'input-group' },
       searchInput,
       h('button', { type: 'submit', class: 'btn btn-primary' }, T.searchButton),
+    ),
+    h(
+      'div',
+      { class: 'form-check mt-1' },
+      inViewInput,
+      h('label', { class: 'form-check-label small', for: inViewInput.id }, T.searchInView),
     ),
   );
   searchMore.addEventListener('click', () => state.nextSearch && search(state.nextSearch));
@@ -433,6 +441,12 @@ export function initComposer(panel, viewer) {
       const q = searchInput.value.trim();
       if (q) target.searchParams.set('q', q);
       target.searchParams.set('type', 'dataset');
+      const view = safeContext().bbox;
+      if (inViewInput.checked && Array.isArray(view) && view.length === 4) {
+        const [west, south, east, north] = view;
+        const box = [Math.max(west, -180), Math.max(south, -90), Math.min(east, 180), Math.min(north, 90)];
+        target.searchParams.set('bbox', box.map((n) => n.toFixed(6)).join(','));
+      }
       url = target.toString();
       searchResults.replaceChildren();
       searchInfo.textContent = '';
