@@ -180,6 +180,15 @@ export function externalResource(capabilities, service, layer, { taken = new Set
       ],
     };
   } else if (service === 'wfs') {
+    const getFeature = {
+      SERVICE: 'WFS',
+      VERSION: capabilities.version || '2.0.0',
+      REQUEST: 'GetFeature',
+      TYPENAMES: layer.name,
+    };
+    // The GeoJSON output as this server names it (MapServer "geojson", GeoServer "application/json"…).
+    const json = (layer.formats || []).find((f) => /^(application\/(geo\+)?json|geojson|json)\b/i.test(f));
+    if (json) getFeature.OUTPUTFORMAT = json;
     offering = {
       code: `${OFFERING}wfs`,
       operations: [
@@ -193,12 +202,7 @@ export function externalResource(capabilities, service, layer, { taken = new Set
           code: 'GetFeature',
           method: 'GET',
           type: 'application/json',
-          href: kvp(base, {
-            SERVICE: 'WFS',
-            VERSION: capabilities.version || '2.0.0',
-            REQUEST: 'GetFeature',
-            TYPENAMES: layer.name,
-          }),
+          href: kvp(base, getFeature),
         },
       ],
     };
