@@ -30,10 +30,10 @@ export function kvp(base, params) {
   return /^https?:\/\//i.test(base) ? url.toString() : `${url.pathname}${url.search}`;
 }
 
-function getMapHref(base, layer, style, format = 'image/png') {
+function getMapHref(base, layer, style, version, format = 'image/png') {
   return kvp(base, {
     SERVICE: 'WMS',
-    VERSION: '1.3.0',
+    VERSION: version,
     REQUEST: 'GetMap',
     LAYERS: layer,
     STYLES: style || '',
@@ -42,7 +42,8 @@ function getMapHref(base, layer, style, format = 'image/png') {
   });
 }
 
-function wmsOffering(base, layer, styles, style) {
+// `version`: what the server speaks (a WMS 1.1.1 server may not answer 1.3.0 requests).
+function wmsOffering(base, layer, styles, style, version = '1.3.0') {
   const offering = {
     code: `${OFFERING}wms`,
     operations: [
@@ -50,9 +51,9 @@ function wmsOffering(base, layer, styles, style) {
         code: 'GetCapabilities',
         method: 'GET',
         type: 'application/xml',
-        href: kvp(base, { SERVICE: 'WMS', REQUEST: 'GetCapabilities', VERSION: '1.3.0' }),
+        href: kvp(base, { SERVICE: 'WMS', REQUEST: 'GetCapabilities', VERSION: version }),
       },
-      { code: 'GetMap', method: 'GET', type: 'image/png', href: getMapHref(base, layer, style) },
+      { code: 'GetMap', method: 'GET', type: 'image/png', href: getMapHref(base, layer, style, version) },
     ],
   };
   if (styles.length) offering.styles = styles.map((s) => ({ ...s, default: s.name === style }));
@@ -208,7 +209,8 @@ export function externalResource(capabilities, service, layer, { taken = new Set
     };
   } else {
     const styles = (layer.styles || []).filter((s) => s && s.name).map((s) => ({ name: s.name, title: s.title || s.name }));
-    offering = wmsOffering(base, layer.name, styles, styles.length ? styles[0].name : '');
+    const version = capabilities.version === '1.1.1' ? '1.1.1' : '1.3.0';
+    offering = wmsOffering(base, layer.name, styles, styles.length ? styles[0].name : '', version);
   }
   let id = kvp(base, { LAYERS: layer.name });
   for (let n = 2; taken.has(id); n += 1) id = `${kvp(base, { LAYERS: layer.name })}#${n}`;
