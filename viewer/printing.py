@@ -6,6 +6,7 @@ the caller may not view are left out without a trace. The page is laid out once 
 that page rendered by PDFium at the print resolution, so both formats show exactly the same composition.
 """
 
+import functools
 import io
 import json
 import math
@@ -23,7 +24,7 @@ from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image
-from pyproj import Geod, Transformer
+from pyproj import CRS, Geod, Transformer
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
@@ -219,15 +220,27 @@ def _bbox(raw: object, srid: int) -> tuple[float, float, float, float]:
     if not (xmin < xmax and ymin < ymax):
         raise PrintError("invalid_bbox", _("L'emprise est vide : xmin doit être inférieur à xmax, ymin à ymax."))
     if srid == 4326:
-        inside = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
+        # drawn in Web Mercator: some of it must lie between its latitude limits
+        inside = -180 <= xmin and xmax <= 180 and -MERCATOR_MAX_LATITUDE < ymax and ymin < MERCATOR_MAX_LATITUDE
+        inside = inside and -90 <= ymin and ymax <= 90
     elif srid == 3857:
         inside = all(abs(v) <= WEB_MERCATOR_LIMIT * 1.01 for v in values)
     else:
-        west, south, east, north = Transformer.from_crs(srid, 4326, always_xy=True).transform_bounds(*values)
-        inside = all(math.isfinite(v) for v in (west, south, east, north)) and -180 <= west and east <= 180
+        west, south, east, north = _projected_limits(srid)
+        inside = west <= xmin and xmax <= east and south <= ymin and ymax <= north
     if not inside:
         raise PrintError("invalid_bbox", _("L'emprise sort du domaine de validité du système de coordonnées."))
     return xmin, ymin, xmax, ymax
+
+
+@functools.cache
+def _projected_limits(srid: int) -> tuple[float, float, float, float]:
+    """Where a view in a regional projection (Lambert-93) can be: its area of use, widened by its own size around."""
+    west, south, east, north = Transformer.from_crs(4326, srid, always_xy=True).transform_bounds(
+        *CRS(srid).area_of_use.bounds
+    )
+    width, height = east - west, north - south
+    return west - width, south - height, east + width, north + height
 
 
 def parse_request(body: bytes) -> PrintRequest:
@@ -359,6 +372,8 @@ def map_frame(request: PrintRequest, box: Box) -> MapFrame:
     (lon1, lon2), (lat1, lat2) = to_wgs84.transform([centre_x - step, centre_x + step], [centre_y, centre_y])
     metres = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2]
     scale = metres / (2 * step) * width / (box.width / 1000)
+    if not math.isfinite(scale) or scale < 1:
+        raise PrintError("invalid_bbox", _("L'emprise est trop petite pour être imprimée."))
     lon, lat = to_wgs84.transform(centre_x, centre_y)
     north_x, north_y = Transformer.from_crs(4326, srid, always_xy=True).transform(lon, min(lat + 0.01, 89.9))
     north = math.degrees(math.atan2(north_x - centre_x, north_y - centre_y))

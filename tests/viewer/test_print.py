@@ -239,6 +239,8 @@ def test_scale_is_the_ground_scale_whatever_the_view_crs(client):
         ({"bbox": [1, 2, 3]}, "invalid_bbox"),
         ({"bbox": [10, 0, 0, 10]}, "invalid_bbox"),
         ({"srid": 4326, "bbox": [0, 0, 200, 10]}, "invalid_bbox"),
+        ({"bbox": [-1e9, -1e9, 1e9, 1e9]}, "invalid_bbox"),  # nowhere near Lambert-93's area
+        ({"srid": 3857, "bbox": [0, 0, 1e-9, 1e-9]}, "invalid_bbox"),  # larger than life
         ({"srid": 32631}, "invalid_srid"),
         ({"dpi": 1200}, "invalid_dpi"),
         ({"title": "x" * 201}, "invalid_title"),
