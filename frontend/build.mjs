@@ -1,7 +1,8 @@
 // Build the front-end bundles with esbuild's JS API.
 //   src/app.js  -> dist/app.js   (IIFE, minified, ES2020, no sourcemap)
 //   src/app.css -> dist/app.css  (Bootstrap + OpenLayers CSS inlined via @import)
-//   src/viewer/index.js -> dist/viewer.js, src/viewer.css -> dist/viewer.css (map viewer pages only)
+//   src/viewer/index.js -> dist/viewer.js, src/viewer.css -> dist/viewer.css (map viewer pages only),
+//   src/viewer/lambert93.js -> dist/viewer-lambert93.js (proj4, loaded by the viewer after its first render)
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -49,6 +50,13 @@ try {
       format: 'iife',
       platform: 'browser',
       define: { 'process.env.NODE_ENV': '"production"' },
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: ['src/viewer/lambert93.js'],
+      outfile: 'dist/viewer-lambert93.js',
+      format: 'iife',
+      platform: 'browser',
     }),
     esbuild.build({
       ...common,

@@ -3,6 +3,7 @@
 import io
 import json
 import math
+import time
 
 import pytest
 from django.contrib.gis.geos import Polygon
@@ -66,6 +67,14 @@ def _pixel(page: Page, x: float, y: float) -> tuple[float, float]:
     return box["x"] + px, box["y"] + py
 
 
+def _until(page: Page, expression: str, timeout: float = 15) -> None:
+    """Polls a JavaScript expression from outside the page (the page's CSP forbids Playwright's in-page eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(100)
+
+
 def _state(page: Page) -> dict:
     return page.evaluate(f"{VIEWER}.getContext()")
 
@@ -78,6 +87,18 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     expect(tree.get_by_role("img", name="Légende de « Parcelles »")).to_be_visible()
     assert page.locator("#gp-basemap").input_value() == "local"
     page.screenshot(path=screenshots / "map_viewer.png", full_page=True)
+    # Pointer coordinates in Lambert-93 (proj4 loads after the first render) and WGS84.
+    _until(page, "window.gpLambert93 !== undefined")
+    page.mouse.move(*_pixel(page, X + 2000, Y + 1000))
+    l93 = page.locator("[data-gp-coords-l93]").inner_text()
+    x, y = ("".join(c for c in part if c.isdigit()) for part in l93.split(";"))
+    assert abs(int(x) - (X + 2000)) < 30 and abs(int(y) - (Y + 1000)) < 30, l93
+    lon, lat = TO_WGS84.transform(X + 2000, Y + 1000)
+    shown_lat, shown_lon = (
+        float(part.split("°")[0].replace(",", "."))
+        for part in page.locator("[data-gp-coords-wgs84]").inner_text().split(";")
+    )
+    assert abs(shown_lat - lat) < 3e-4 and abs(shown_lon - lon) < 3e-4
 
     # Toggle and opacity, as the tree and the context say.
     tree.get_by_role("checkbox", name="Communes").uncheck()
@@ -131,7 +152,7 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     tree.get_by_role("button", name="Zoomer sur l’emprise de « Parcelles »").click()
     west, south = TO_WGS84.transform(X, Y)
     east, north = TO_WGS84.transform(X + 3500, Y + 2500)
-    page.wait_for_function(f"{VIEWER}.map.getView().getZoom() > 12")
+    _until(page, f"{VIEWER}.map.getView().getZoom() > 12")
     box = _state(page)["bbox"]
     assert box[0] <= west and box[1] <= south and box[2] >= east and box[3] >= north
     assert box[2] - box[0] < 4 * (east - west)
@@ -157,9 +178,10 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     page.get_by_label("Rechercher une commune ou un lieu").fill("saint cyr")
     page.get_by_role("search").get_by_role("button", name="Rechercher").click()
     expect(page.locator("[data-gp-search-status]")).to_have_text("Saint-Cyr-sur-Loire")
-    page.wait_for_function(
+    _until(
+        page,
         f"(() => {{ const v = {VIEWER}.getContext().bbox;"
-        f" return v && (v[0] + v[2]) / 2 < {TO_WGS84.transform(X - 1000, Y)[0]}; }})()"
+        f" return v && (v[0] + v[2]) / 2 < {TO_WGS84.transform(X - 1000, Y)[0]}; }})()",
     )
 
     violations = run_axe(page)
@@ -174,7 +196,7 @@ def test_permalink_embed_and_print(page, public_map, screenshots):
     page.evaluate(f"{VIEWER}.map.getView().setZoom(15.5)")
     page.get_by_role("button", name="Partager").click()
     permalink = page.get_by_label("Lien permanent (emprise, couches affichées, opacités)")
-    page.wait_for_function("document.querySelector('[data-gp-permalink]').value.includes('z=15.5')")
+    _until(page, "document.querySelector('[data-gp-permalink]').value.includes('z=15.5')")
     link = permalink.input_value()
     embed_code = page.locator("[data-gp-embed-code]").input_value()
     assert embed_code.startswith("<iframe src=") and f"/cartes/{public_map.pk}/integration/#" in embed_code

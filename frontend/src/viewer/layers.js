@@ -161,7 +161,10 @@ export function resourceLayer(feature, siteUrl) {
   } else if (operation(offering(feature, 'wfs'), 'GetFeature')) {
     layer = wfsLayer(feature, siteUrl);
   }
-  if (layer) applyProperties(layer, feature);
+  if (layer) {
+    if (layer.get('gpError') === undefined) layer.set('gpError', false, true); // events only for a real change
+    applyProperties(layer, feature);
+  }
   return layer;
 }
 
@@ -195,24 +198,19 @@ export function baseMapLayer(base) {
   let layer;
   if (base.type === 'xyz') {
     layer = new TileLayer({ source: new XYZ({ url: base.url, crossOrigin: 'anonymous' }) });
-  } else if (base.type === 'wms') {
-    const source = new TileWMS({
-      url: base.url,
-      params: { LAYERS: base.layers, FORMAT: base.format || 'image/png', TRANSPARENT: 'FALSE', VERSION: '1.3.0' },
-      crossOrigin: base.local ? null : 'anonymous',
+  } else if (base.type === 'wms' && base.local) {
+    // Our own layer: one image per view (as every other layer of the map), drawn by MapServer.
+    layer = new ImageLayer({
+      source: new ImageWMS({
+        url: base.url,
+        params: { LAYERS: base.layers, FORMAT: 'image/png', TRANSPARENT: 'TRUE', VERSION: '1.3.0' },
+        ratio: 1,
+        serverType: 'mapserver',
+      }),
     });
-    layer = new TileLayer({ source });
-    if (base.local) {
-      // Our own layer: one image per view (as every other layer of the map), drawn by MapServer.
-      layer = new ImageLayer({
-        source: new ImageWMS({
-          url: base.url,
-          params: { LAYERS: base.layers, FORMAT: 'image/png', TRANSPARENT: 'TRUE', VERSION: '1.3.0' },
-          ratio: 1,
-          serverType: 'mapserver',
-        }),
-      });
-    }
+  } else if (base.type === 'wms') {
+    const params = { LAYERS: base.layers, FORMAT: 'image/png', TRANSPARENT: 'FALSE', VERSION: '1.3.0' };
+    layer = new TileLayer({ source: new TileWMS({ url: base.url, params, crossOrigin: 'anonymous' }) });
   } else if (base.type === 'wmts') {
     layer = wmtsLayer(
       {

@@ -20,9 +20,15 @@ import ScaleLine from 'ol/control/ScaleLine.js';
 import FullScreen from 'ol/control/FullScreen.js';
 import MousePosition from 'ol/control/MousePosition.js';
 import { defaults as defaultControls } from 'ol/control/defaults.js';
-import { transformExtent } from 'ol/proj.js';
-import { register } from 'ol/proj/proj4.js';
-import proj4 from 'proj4';
+import Projection from 'ol/proj/Projection.js';
+import {
+  addCoordinateTransforms,
+  addProjection,
+  fromLonLat,
+  get as getProjection,
+  toLonLat,
+  transformExtent,
+} from 'ol/proj.js';
 
 import { messages, formatNumber } from './dom.js';
 import { applyProperties, baseMapLayer, localHref, resourceLayer, splitKvp, offering, operation } from './layers.js';
@@ -31,12 +37,34 @@ import { initIdentify } from './identify.js';
 import { initTools } from './tools.js';
 import { initShare } from './share.js';
 
-proj4.defs(
-  'EPSG:2154',
-  '+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 ' +
-    '+towgs84=0,0,0,0,0,0,0 +units=m +no_defs +type=crs',
-);
-register(proj4);
+// Lambert-93 for the pointer coordinates: proj4 (loaded after the first render, see lambert93.js) does the maths;
+// OpenLayers is given only the transforms needed (ol/proj/proj4's register() builds every pair of proj4's
+// projections: half a second on a busy phone).
+function registerLambert93(converter) {
+  if (getProjection('EPSG:2154')) return;
+  addProjection(new Projection({ code: 'EPSG:2154', units: 'm', extent: [-378305.81, 6093283.21, 1212610.74, 7186901.68] }));
+  addCoordinateTransforms('EPSG:4326', 'EPSG:2154', (c) => converter.forward(c), (c) => converter.inverse(c));
+  addCoordinateTransforms(
+    'EPSG:3857',
+    'EPSG:2154',
+    (c) => converter.forward(toLonLat(c)),
+    (c) => fromLonLat(converter.inverse(c)),
+  );
+}
+
+function withLambert93(src, callback) {
+  if (window.gpLambert93) {
+    callback(window.gpLambert93);
+    return;
+  }
+  window.addEventListener('gp:lambert93', () => callback(window.gpLambert93), { once: true });
+  if (src && !document.querySelector('script[data-gp-lambert93]')) {
+    const script = document.createElement('script');
+    script.src = src;
+    script.dataset.gpLambert93 = '';
+    document.head.append(script);
+  }
+}
 
 const FRANCE = [-5.5, 41.2, 9.8, 51.2];
 
@@ -91,6 +119,7 @@ function frameIcon(active = false) {
 
 export function initViewer(el) {
   if (el.gpViewer) return el.gpViewer;
+  performance.mark('gp-viewer-start'); // the benchmark reads where the time goes (tests/bench)
   const t = messages(el);
   const siteUrl = el.dataset.siteUrl || '';
   const mapEl = el.querySelector('[data-gp-map]') || el;
@@ -119,16 +148,12 @@ export function initViewer(el) {
     new ScaleLine({ units: 'metric' }),
     new FullScreen({ source: el, tipLabel: t('fullscreen'), label: frameIcon(), labelActive: frameIcon(true) }),
   ]);
-  const coordinates = [
-    ['[data-gp-coords-l93]', 'EPSG:2154', (c) => `${formatNumber(c[0])} ; ${formatNumber(c[1])}`],
-    ['[data-gp-coords-wgs84]', 'EPSG:4326', (c) => `${formatNumber(c[1], 5)}° N ; ${formatNumber(c[0], 5)}° E`],
-  ];
-  for (const [selector, projection, format] of coordinates) {
+  const pointer = (selector, projection, format) => {
     const target = el.querySelector(selector);
-    if (target) {
-      controls.push(new MousePosition({ target, projection, coordinateFormat: format, placeholder: '–' }));
-    }
-  }
+    return target && new MousePosition({ target, projection, coordinateFormat: format, placeholder: '–' });
+  };
+  const wgs84 = pointer('[data-gp-coords-wgs84]', 'EPSG:4326', (c) => `${formatNumber(c[1], 5)}° N ; ${formatNumber(c[0], 5)}° E`);
+  if (wgs84) controls.push(wgs84);
 
   const map = new Map({
     target: mapEl,
@@ -192,6 +217,7 @@ export function initViewer(el) {
       map.render();
       viewer.emit('load');
       viewer.emit('change', { type: 'load' });
+      performance.mark('gp-viewer-loaded');
     },
 
     addResource(feature) {
@@ -355,6 +381,15 @@ export function initViewer(el) {
     if (entries.some((e) => e.layer && e.layer.getVisible() && e.layer.get('gpError'))) el.dataset.error = '1';
     else delete el.dataset.error;
     viewer.emit('ready');
+  });
+
+  viewer.on('ready', () => {
+    if (!el.querySelector('[data-gp-coords-l93]') || viewer.lambert93) return;
+    viewer.lambert93 = true;
+    withLambert93(el.dataset.lambert93Src, (converter) => {
+      registerLambert93(converter);
+      map.addControl(pointer('[data-gp-coords-l93]', 'EPSG:2154', (c) => `${formatNumber(c[0])} ; ${formatNumber(c[1])}`));
+    });
   });
 
   el.gpViewer = viewer;
