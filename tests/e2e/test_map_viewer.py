@@ -86,6 +86,12 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     expect(tree.locator("summary", has_text="Référentiels")).to_be_visible()
     expect(tree.get_by_role("img", name="Légende de « Parcelles »")).to_be_visible()
     assert page.locator("#gp-basemap").input_value() == "local"
+    # The two opaque layers of /ows are drawn by one GetMap, communes at the bottom (besides the base map's).
+    getmaps = page.evaluate(
+        "performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.includes('REQUEST=GetMap'))"
+    )
+    parcels, communes = (f["properties"]["gp:dataset"] for f in _state(page)["features"])
+    assert len(getmaps) == 2 and sum(f"LAYERS=ds{communes}%2Cds{parcels}&" in url for url in getmaps) == 1, getmaps
     page.screenshot(path=screenshots / "map_viewer.png", full_page=True)
     # Pointer coordinates in Lambert-93 (proj4 loads after the first render) and WGS84.
     _until(page, "window.gpLambert93 !== undefined")

@@ -8,7 +8,7 @@ import { Fill, Stroke, Style, Circle as CircleStyle } from 'ol/style.js';
 import { buffer as bufferExtent } from 'ol/extent.js';
 
 import { h } from './dom.js';
-import { offering, operation, splitKvp, wmsInfo } from './layers.js';
+import { featureInfoUrl, offering, operation, splitKvp, wmsInfo } from './layers.js';
 
 const HIGHLIGHT = new Style({
   stroke: new Stroke({ color: '#ffd43b', width: 5 }),
@@ -145,12 +145,12 @@ export function initIdentify(viewer) {
       .filter(
         ({ feature, entry }) =>
           entry.layer &&
-          entry.layer.getVisible() &&
+          feature.properties.active !== false &&
           feature.properties['gp:queryable'] !== false &&
           entry.layer.getSource() instanceof ImageWMS,
       )
-      .map(async ({ feature, entry }) => {
-        const url = entry.layer.getSource().getFeatureInfoUrl(coordinate, resolution, 'EPSG:3857', {
+      .map(async ({ feature }) => {
+        const url = featureInfoUrl(feature, viewer.siteUrl, coordinate, resolution, {
           INFO_FORMAT: 'application/json',
           FEATURE_COUNT: 20,
         });

@@ -74,7 +74,7 @@ export function ogcFilter(filter) {
   return `<Filter><${op}>${name}<Literal>${xmlText(filter.value)}</Literal></${op}></Filter>`;
 }
 
-function wmsParams(feature, info) {
+export function wmsParams(feature, info) {
   const params = { ...info.params };
   for (const name of KVP_DROPPED) delete params[name];
   params.VERSION = params.VERSION || '1.3.0';
@@ -166,6 +166,61 @@ export function resourceLayer(feature, siteUrl) {
     applyProperties(layer, feature);
   }
   return layer;
+}
+
+// The GetFeatureInfo address of one resource, whatever image its layer draws (it may draw several, see merge()).
+export function featureInfoUrl(feature, siteUrl, coordinate, resolution, params) {
+  const info = wmsInfo(feature, siteUrl);
+  if (!info) return null;
+  const source = new ImageWMS({ url: info.url, params: wmsParams(feature, info), serverType: 'mapserver' });
+  return source.getFeatureInfoUrl(coordinate, resolution, 'EPSG:3857', params);
+}
+
+// Adjacent visible WMS layers of the same service, opaque and unfiltered, are drawn by one GetMap (LAYERS=a,b,c):
+// one MapServer request and one image instead of one per layer. The first layer of such a run draws the image,
+// the others draw nothing; any change that breaks the run gives each layer its own image again.
+export function merge(entries, siteUrl) {
+  const key = ({ feature, layer }) => {
+    const props = feature.properties;
+    if (!layer || !(layer.getSource() instanceof ImageWMS) || props['gp:filter']) return null;
+    if (props.minscaledenominator || props.maxscaledenominator) return null;
+    const opacity = Number(props['gp:opacity'] ?? 1);
+    if (opacity !== 1) return null;
+    const info = wmsInfo(feature, siteUrl);
+    const params = wmsParams(feature, info);
+    return `${info.url}|${params.VERSION}|${params.FORMAT}|${params.TRANSPARENT}`;
+  };
+  const runs = [];
+  let run = null;
+  for (const entry of entries) {
+    if (entry.feature.properties.active === false) continue; // draws nothing: the layers around it stay adjacent
+    const k = key(entry);
+    if (k && run && run.key === k) run.entries.push(entry);
+    else runs.push((run = { key: k, entries: [entry] }));
+    if (!k) run = null;
+  }
+  const drawn = new Set();
+  for (const { key: k, entries: members } of runs) {
+    const [leader] = members;
+    const source = leader.layer && leader.layer.getSource();
+    if (source instanceof ImageWMS) {
+      // WMS draws the first of LAYERS at the bottom: the tree's last layer.
+      const own = members.map(({ feature }) => wmsParams(feature, wmsInfo(feature, siteUrl))).reverse();
+      const params = { ...own[own.length - 1] };
+      if (k && members.length > 1) {
+        params.LAYERS = own.map((p) => p.LAYERS).join(',');
+        params.STYLES = own.map((p) => p.STYLES || '').join(',');
+      }
+      if (!('FILTER' in params)) params.FILTER = undefined;
+      const current = source.getParams();
+      if (Object.keys(params).some((name) => current[name] !== params[name])) source.updateParams(params);
+    }
+    drawn.add(leader);
+  }
+  for (const entry of entries) {
+    if (!entry.layer) continue;
+    entry.layer.setVisible(drawn.has(entry));
+  }
 }
 
 export function applyProperties(layer, feature) {

@@ -31,7 +31,7 @@ import {
 } from 'ol/proj.js';
 
 import { messages, formatNumber } from './dom.js';
-import { applyProperties, baseMapLayer, localHref, resourceLayer, splitKvp, offering, operation } from './layers.js';
+import { applyProperties, baseMapLayer, localHref, merge, resourceLayer, splitKvp, offering, operation } from './layers.js';
 import { initTree } from './tree.js';
 import { initIdentify } from './identify.js';
 import { initTools } from './tools.js';
@@ -268,6 +268,7 @@ export function initViewer(el) {
         restack();
       } else {
         applyProperties(entry.layer, entry.feature);
+        restack();
       }
       viewer.emit('change', { type: 'update', id });
     },
@@ -276,7 +277,7 @@ export function initViewer(el) {
       const entry = viewer.entry(id);
       if (!entry) return;
       entry.feature.properties.active = Boolean(visible);
-      if (entry.layer) entry.layer.setVisible(Boolean(visible));
+      restack();
       viewer.emit('change', { type: 'visibility', id });
     },
 
@@ -286,6 +287,7 @@ export function initViewer(el) {
       const value = Math.min(1, Math.max(0, Number(opacity)));
       entry.feature.properties['gp:opacity'] = value;
       if (entry.layer) entry.layer.setOpacity(value);
+      restack();
       viewer.emit('change', { type: 'opacity', id });
     },
 
@@ -370,6 +372,7 @@ export function initViewer(el) {
 
   function restack() {
     entries.forEach((entry, i) => entry.layer && entry.layer.setZIndex(entries.length - i));
+    merge(entries, siteUrl);
   }
 
   map.on('rendercomplete', () => {
