@@ -99,7 +99,7 @@ function wfsLayer(feature, siteUrl) {
         SERVICE: 'WFS',
         REQUEST: 'GetFeature',
         VERSION: params.VERSION || '2.0.0',
-        OUTPUTFORMAT: 'geojson',
+        OUTPUTFORMAT: params.OUTPUTFORMAT || 'geojson',
         SRSNAME: projection.getCode(),
       });
       const filter = ogcFilter(feature.properties['gp:filter']);
