@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,7 +37,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
@@ -65,6 +66,7 @@ OPEN_LICENCES = {Dataset.Licence.LO_2, Dataset.Licence.ODBL, Dataset.Licence.CC_
 LINK_SALT = "downloads.file"
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed rather than retried again
 PROGRESS_EVERY = 0.5  # seconds between two progress writes
+JOB_LOCK_NAMESPACE = 7_305_007  # PostgreSQL advisory locks of download jobs (with the job id's hash)
 
 
 @dataclass(frozen=True)
@@ -487,8 +489,26 @@ def _claim(job_id: str) -> DownloadJob | None:
         return job
 
 
+@contextmanager
+def _exclusive(job_id: str) -> Iterator[None]:
+    """One runner per job: a second delivery of the same job waits for the first, then finds it finished. The lock
+    belongs to the database session, so a killed worker's lock goes with its connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [JOB_LOCK_NAMESPACE, str(job_id)])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [JOB_LOCK_NAMESPACE, str(job_id)])
+
+
 def run_job(job_id: str) -> DownloadJob | None:
     """Build a deferred job's zip (the worker's entry point). The zip takes its final name only when complete."""
+    with _exclusive(job_id):
+        return _run_job(job_id)
+
+
+def _run_job(job_id: str) -> DownloadJob | None:
     job = _claim(job_id)
     if job is None or job.finished:
         return job

@@ -52,5 +52,6 @@ def test_killed_worker_leaves_no_truncated_zip(celery_worker, client, producer_a
     assert job.attempts == 2
     assert not services.partial_path(job).exists()
     result = client.get(urlsplit(api.get(f"/api/v1/downloads/{job.pk}/").json()["result"]).path)
-    layer = ogr.Open(str(data_file(unzip(b"".join(result.streaming_content), tmp_path), "shp"))).GetLayer(0)
+    source = ogr.Open(str(data_file(unzip(b"".join(result.streaming_content), tmp_path), "shp")))
+    layer = source.GetLayer(0)  # the layer lives only as long as `source` is referenced
     assert epsg_of(layer.GetSpatialRef()) == 4326 and layer.GetFeatureCount() == 200_000
