@@ -63,8 +63,9 @@ def _refusal(error: DownloadError) -> Response:
 class DownloadListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=JobSerializer)
+    @extend_schema(operation_id="v1_downloads_list", responses=JobSerializer)
     def get(self, request: Request) -> Response:
+        """One's own downloads, newest first (at most 100)."""
         jobs = services.jobs_for(services.owner_of(request._request))[:100]
         return Response([_document(request, job) for job in jobs])
 
@@ -107,7 +108,10 @@ def _basket_document(item) -> dict:
 class BasketView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=inline_serializer("BasketItem", {"id": serializers.IntegerField()}))
+    @extend_schema(
+        operation_id="v1_downloads_basket_list",
+        responses=inline_serializer("BasketItem", {"id": serializers.IntegerField()}),
+    )
     def get(self, request: Request) -> Response:
         return Response([_basket_document(item) for item in services.basket_items(services.owner_of(request._request))])
 
