@@ -131,6 +131,8 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     expect(results.locator("table")).to_contain_text("37261")
     expect(results.locator("[data-gp-result-title]")).to_contain_text("Communes")
     page.screenshot(path=screenshots / "map_viewer_identify.png")
+    violations = run_axe(page)  # with the results panel open
+    assert not violations, describe(violations)
 
     # Filter by attribute: parcel n°6 is no longer drawn nor found, its commune still is.
     tree.get_by_role("button", name="Filtrer « Parcelles »").click()
@@ -207,6 +209,8 @@ def test_permalink_embed_and_print(page, public_map, screenshots):
     embed_code = page.locator("[data-gp-embed-code]").input_value()
     assert embed_code.startswith("<iframe src=") and f"/cartes/{public_map.pk}/integration/#" in embed_code
     view = _state(page)["bbox"]
+    violations = run_axe(page)  # with the share panel open
+    assert not violations, describe(violations)
 
     other = page.context.new_page()
     _open(other, link)
@@ -225,10 +229,14 @@ def test_permalink_embed_and_print(page, public_map, screenshots):
     expect(other.get_by_role("button", name="Imprimer")).to_have_count(0)
     assert {f["properties"]["title"]: f["properties"]["active"] for f in _state(other)["features"]}["Communes"] is False
     other.screenshot(path=screenshots / "map_viewer_embed.png")
+    violations = run_axe(other)
+    assert not violations, describe(violations)
     other.close()
 
     # Print: an A4 landscape PDF of one page with the title.
     page.get_by_role("button", name="Imprimer").click()
+    violations = run_axe(page)  # with the print dialog open
+    assert not violations, describe(violations)
     page.get_by_label("Titre").fill("Parcelles imprimées")
     with page.expect_download(timeout=60_000) as download:
         page.locator("[data-gp-print-form]").get_by_role("button", name="Télécharger").click()
