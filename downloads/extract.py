@@ -112,9 +112,11 @@ def vector_sql(extract: Extract, mapping: dict[str, str]) -> str:
         )
         if extract.multi:
             cut = sql.SQL("ST_Multi({})").format(cut)
-        geometry = sql.SQL(
-            "ST_Transform(CASE WHEN ST_CoveredBy(t.geom, c.g) THEN t.geom ELSE {cut} END, {srid})"
-        ).format(cut=cut, srid=sql.Literal(extract.srid))
+        if extract.family == "point" and not extract.multi:
+            kept = sql.SQL("t.geom")  # a point that intersects the area lies inside it: nothing to cut
+        else:
+            kept = sql.SQL("CASE WHEN ST_CoveredBy(t.geom, c.g) THEN t.geom ELSE {} END").format(cut)
+        geometry = sql.SQL("ST_Transform({kept}, {srid})").format(kept=kept, srid=sql.Literal(extract.srid))
         inner = sql.SQL(
             "SELECT {columns} FROM {table} AS t CROSS JOIN (SELECT ST_GeomFromEWKB(decode({area}, 'hex')) AS g) AS c "
             "WHERE t.geom && c.g AND ST_Intersects(t.geom, c.g)"

@@ -104,3 +104,13 @@ def test_direct_download_streams_while_it_is_built(client, settings, producer_a,
     job = DownloadJob.objects.get()
     assert job.status == "succeeded" and job.size > len(first)
     assert not any(work.glob(f"download-{job.pk}-*")), "the work folder is removed"
+
+
+def test_points_are_selected_by_the_clip(client, producer_a, trees, tmp_path):
+    """Points 0-4 lie west of x + 450 (100 m apart); the clip keeps them and only them."""
+    client.force_login(producer_a)
+    x, y = 525000, 6700000
+    data = _download(client, trees, format="fgb", bbox=f"{x - 10},{y - 10},{x + 450},{y + 1000}", bbox_srid=2154)
+    epsg, rows, geometries = read_features(data_file(unzip(data, tmp_path), "fgb"))
+    assert epsg == 2154 and sorted(row["code"] for row in rows) == [0, 1, 2, 3, 4]
+    assert all(g.GetX() <= x + 450 for g in geometries)
