@@ -195,6 +195,8 @@ def test_our_own_ows_is_read_when_loopback_is_allowed_and_refused_otherwise(
         assert response.status_code == 200, response.content
         wms = response.json()
         wfs = producer_client.get("/cartes/capacites/", {"url": url, "service": "WFS"}).json()
+        wmts_url = url.removesuffix("/ows") + f"/wmts/dataset/{dataset.pk}/1.0.0/WMTSCapabilities.xml"
+        wmts = producer_client.get("/cartes/capacites/", {"url": wmts_url, "service": "WMTS"}).json()
     assert wms["service"] == "WMS" and wms["version"] == "1.3.0"
     assert wms["url"].startswith(url)
     layer = next(item for item in wms["layers"] if item["name"] == dataset.layer_name)
@@ -202,3 +204,6 @@ def test_our_own_ows_is_read_when_loopback_is_allowed_and_refused_otherwise(
     west, south, east, north = layer["bbox_wgs84"]
     assert 0.6 < west < east < 0.8 and 47.3 < south < north < 47.5
     assert f"ms:{dataset.layer_name}" in {item["name"] for item in wfs["layers"]}
+    tiles = next(item for item in wmts["layers"] if item["name"] == dataset.layer_name)
+    assert wmts["service"] == "WMTS" and {"LAMB93", "GoogleMapsCompatible"} <= set(tiles["matrix_sets"])
+    assert tiles["resource_urls"] and "image/png" in tiles["formats"], tiles
