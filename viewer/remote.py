@@ -249,23 +249,27 @@ def _not_capabilities() -> RemoteError:
     )
 
 
+OGC_PARAMETERS = {"service", "request", "version", "acceptversions"}
+
+
+def _service_parameters(query: str) -> list[tuple[str, str]]:
+    """A service address's own parameters (MAP=…, a key…), without the OGC request ones."""
+    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() not in OGC_PARAMETERS]
+
+
 def capabilities_url(url: str, service: str) -> str:
     """The GetCapabilities request of the service at `url` (its own parameters kept, ours set once)."""
     parts = urlsplit(url.strip())
     if service == "WMTS" and parts.path.lower().endswith(".xml"):
         return urlunsplit(parts)  # RESTful WMTSCapabilities.xml
-    ours = {"service", "request", "version", "acceptversions"}
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in ours]
-    query += [("SERVICE", service), ("REQUEST", "GetCapabilities")]
+    query = [*_service_parameters(parts.query), ("SERVICE", service), ("REQUEST", "GetCapabilities")]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _base_url(url: str) -> str:
-    """The address without our OGC parameters: where GetMap/GetTile/GetFeature requests are sent."""
+    """The address without the OGC parameters: where GetMap/GetTile/GetFeature requests are sent."""
     parts = urlsplit(url)
-    ours = {"service", "request", "version", "acceptversions"}
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in ours]
-    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+    return urlunsplit(parts._replace(query=urlencode(_service_parameters(parts.query)), fragment=""))
 
 
 def _operation_url(service, name: str, fallback: str) -> str:
@@ -291,6 +295,7 @@ def _bbox(value) -> list[float] | None:
 
 
 def _wms_layers(service) -> list[dict]:
+    formats = list(service.getOperationByName("GetMap").formatOptions or [])
     layers = []
     for name, layer in service.contents.items():
         if not name:
@@ -303,7 +308,7 @@ def _wms_layers(service) -> list[dict]:
                 "styles": [{"name": key, "title": value.get("title") or key} for key, value in layer.styles.items()],
                 "bbox_wgs84": _bbox(layer.boundingBoxWGS84),
                 "queryable": bool(layer.queryable),
-                "formats": list(service.getOperationByName("GetMap").formatOptions or []),
+                "formats": formats,
             }
         )
     return layers
