@@ -40,6 +40,15 @@ def grid(organisations, producer_a, tmp_path):
                 "classes": [{"value": "0", "color": GREEN}, {"value": "1", "color": YELLOW}],
             },
         ),
+        (  # a text value with an apostrophe and accents, compared in the class expression
+            "noms",
+            "categorised",
+            {
+                "attribute": "nom",
+                "symbol": {"opacity": 100},
+                "classes": [{"value": "Parcelle n°3 à l'été", "color": BLUE}],
+            },
+        ),
     ):
         clean = styles.validate(dataset, kind, definition)
         Style.objects.create(dataset=dataset, name=name, kind=kind, definition=clean)
@@ -90,6 +99,9 @@ def test_getmap_draws_the_named_style_and_the_default_without_one(client, grid):
     codes = _image(_getmap(client, f"/ows/dataset/{grid.pk}", grid, "codes"))
     assert _is(codes.getpixel(_square(0)), GREEN) and _is(codes.getpixel(_square(1)), YELLOW)
     assert codes.getpixel(_square(2))[3] == 0, "a category style draws only its categories"
+    names = _image(_getmap(client, "/ows", grid, "noms"))
+    assert [names.getpixel(_square(i))[3] > 0 for i in range(4)] == [False, False, False, True]
+    assert _is(names.getpixel(_square(3)), BLUE)
 
 
 def test_an_unknown_style_is_a_service_exception(client, grid):
@@ -104,7 +116,7 @@ def test_capabilities_list_every_style_with_its_legend(client, grid):
         root = etree.fromstring(response.content)
         layer = next(e for e in root.iter(f"{WMS}Layer") if e.findtext(f"{WMS}Name") == grid.layer_name)
         names = [style.findtext(f"{WMS}Name") for style in layer.findall(f"{WMS}Style")]
-        assert names == ["rouge", "bleu", "codes"], (url, names)
+        assert names == ["rouge", "bleu", "codes", "noms"], (url, names)
         legends = [e.get("{http://www.w3.org/1999/xlink}href") for e in layer.iter(f"{WMS}OnlineResource")]
         assert any("GetLegendGraphic" in href and "STYLE=bleu" in href for href in legends), legends
 
