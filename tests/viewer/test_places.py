@@ -1,6 +1,7 @@
 """Place search of the viewer: communes and searchable layers, accent-blind, ranked, only what the caller may see."""
 
 import html
+import statistics
 import time
 
 import pytest
@@ -114,11 +115,13 @@ def test_the_communes_layer_is_searched_only_when_its_data_is_visible(client, co
 
 
 def test_search_is_fast_on_the_communes(communes):
-    gazetteer.search(_anonymous(), "tou")  # warm
-    started = time.perf_counter()
-    for _ in range(5):
+    gazetteer.search(_anonymous(), "tou")  # warm: indexes built, connection open
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
         gazetteer.search(_anonymous(), "saint")
-    assert (time.perf_counter() - started) / 5 < 0.05
+        times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.05, times
 
 
 def _anonymous():
