@@ -96,9 +96,13 @@ def _checked_url(url: str) -> tuple[str, str, int, str]:
         raise RemoteError("bad_url", _("L'adresse du service est invalide."))
     if parts.username or parts.password:
         raise RemoteError("bad_url", _("L'adresse du service ne doit pas contenir d'identifiants."))
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")  # internationalised names, as DNS and Host carry them
+    except UnicodeError as error:
+        raise RemoteError("bad_url", _("L'adresse du service est invalide.")) from error
     scheme = parts.scheme.lower()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return scheme, parts.hostname, port or (443 if scheme == "https" else 80), path
+    return scheme, host, port or (443 if scheme == "https" else 80), path
 
 
 def resolve(host: str, port: int) -> str:
