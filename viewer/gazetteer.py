@@ -1,9 +1,10 @@
 """The viewer's place search: communes of the reference layer and the layers administrators made searchable.
 
 A name matches when the words typed are found in it, accents, case and punctuation aside ("saint cyr", "SAINT-CYR"
-and "saint-cyr" all find "Saint-Cyr"). Results are ranked: the whole name, then names starting
-with the words, then a word of the name starting with them, then the words anywhere. A layer is searched only for
-callers who may view its data, within their territory (rights choke point), and its features are clipped to it.
+and "saint-cyr" all find "Saint-Cyr"; under three letters, only at its start). Results are ranked: the whole name,
+then names starting with the words, then a word of the name starting with them, then the words anywhere. A layer is
+searched only for callers who may view its data, within their territory (rights choke point), and its features are
+clipped to it.
 """
 
 import hashlib
