@@ -6,8 +6,8 @@ GET /cartes/lieux/?q=<text>                                     name viewer:plac
              "bbox": [west, south, east, north], "center": [lon, lat]},           WGS84
             {"label": "Parc de la Gloriette", "kind": "<title of the searchable layer>",
              "bbox": [...], "center": [...]}, ...]}                                at most 10, best first
-        Matches whole names first, then names starting with the text, then a word starting with it, then anywhere;
-        accents, case and punctuation are ignored. Communes come from the communes reference layer, other places
+        Matches whole names first, then names starting with the text, then a word starting with it, then anywhere
+        (under 3 letters: whole names and name starts only); accents, case and punctuation are ignored. Communes come from the communes reference layer, other places
         from the layers administrators made searchable (/administration/lieux/), each only for callers who may
         view its data and within their territory.
     400 {"error": {"code": "missing_query" | "query_too_long", "message": "<French>"}}
