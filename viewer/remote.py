@@ -341,7 +341,20 @@ def _wmts_layers(service) -> list[dict]:
     return layers
 
 
+def _operation_parameter(service, operation: str, name: str) -> list[str]:
+    """The values an OperationsMetadata parameter allows (e.g. GetFeature's outputFormat), any letter case."""
+    try:
+        parameters = service.getOperationByName(operation).parameters or {}
+    except (KeyError, AttributeError, IndexError):
+        return []
+    for key, value in parameters.items():
+        if key.lower() == name.lower():
+            return [v for v in (value.get("values") if isinstance(value, dict) else value) or [] if v]
+    return []
+
+
 def _wfs_layers(service) -> list[dict]:
+    service_formats = _operation_parameter(service, "GetFeature", "outputFormat")
     layers = []
     for name, layer in service.contents.items():
         layers.append(
@@ -352,7 +365,7 @@ def _wfs_layers(service) -> list[dict]:
                 "styles": [],
                 "bbox_wgs84": _bbox(layer.boundingBoxWGS84),
                 "queryable": True,
-                "formats": list(getattr(layer, "outputFormats", None) or []),
+                "formats": list(getattr(layer, "outputFormats", None) or service_formats),
             }
         )
     return layers

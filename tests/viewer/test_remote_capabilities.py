@@ -203,7 +203,8 @@ def test_our_own_ows_is_read_when_loopback_is_allowed_and_refused_otherwise(
     assert layer["title"] == "Bornes" and layer["queryable"] is True and "image/png" in layer["formats"]
     west, south, east, north = layer["bbox_wgs84"]
     assert 0.6 < west < east < 0.8 and 47.3 < south < north < 47.5
-    assert f"ms:{dataset.layer_name}" in {item["name"] for item in wfs["layers"]}
+    features = next(item for item in wfs["layers"] if item["name"] == f"ms:{dataset.layer_name}")
+    assert "application/json; subtype=geojson" in features["formats"], features  # from GetFeature (none per type)
     tiles = next(item for item in wmts["layers"] if item["name"] == dataset.layer_name)
     assert wmts["service"] == "WMTS" and {"LAMB93", "GoogleMapsCompatible"} <= set(tiles["matrix_sets"])
     assert tiles["resource_urls"] and "image/png" in tiles["formats"], tiles
