@@ -50,6 +50,17 @@ def test_download_now_streams_the_zip_in_the_chosen_crs(client, producer_a, parc
     assert epsg == 4326 and len(rows) == 12
 
 
+def test_a_large_extract_asked_now_is_prepared_in_the_background(client, producer_a, parcels, settings):
+    settings.GP_DOWNLOAD_DIRECT_MAX_FEATURES = 5
+    client.force_login(producer_a)
+    response = _extract(client, parcels, format="gpkg", srid="2154")
+    assert response["Location"] == "/telechargements/"
+    job = DownloadJob.objects.get(user=producer_a)
+    assert job.mode == "deferred"
+    page = client.get("/telechargements/").content.decode()
+    assert "elle est préparée en différé" in page and f'id="download-{job.pk}"' in page
+
+
 def test_map_extent_and_commune_names_become_clips(client, producer_a, parcels, communes, tmp_path):  # noqa: F811
     client.force_login(producer_a)
     # Commune "Bléré" (37002) spans x 526000-527000: square 1 lies inside it; the name is found without accents.
