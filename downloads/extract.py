@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.db import connection
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -220,6 +220,17 @@ def write_files(
     return sorted((path.name, path) for path in folder.iterdir() if path.is_file())
 
 
+def _share_of_features(dataset: Dataset, area: GEOSGeometry) -> int:
+    """The dataset's features in proportion to the share of its extent the area covers (for quotas)."""
+    if not dataset.bbox or not dataset.feature_count:
+        return dataset.feature_count or 0
+    extent = Polygon.from_bbox(dataset.bbox)
+    extent.srid = area.srid
+    if extent.area == 0:
+        return dataset.feature_count
+    return int(dataset.feature_count * min(1.0, extent.intersection(area).area / extent.area))
+
+
 def estimate(extract: Extract) -> tuple[int, int]:
     """(features or pixels, bytes) this extract is expected to weigh, from the index and table statistics."""
     dataset = extract.dataset
@@ -249,15 +260,20 @@ def estimate(extract: Extract) -> tuple[int, int]:
         if extract.area is None:
             count = dataset.feature_count or 0
         else:
+            # Counted exactly only up to the direct-download threshold: beyond it the answer (a job) is known, and
+            # counting every feature of a large area would delay a direct download's first byte.
+            limit = settings.GP_DOWNLOAD_DIRECT_MAX_FEATURES + 1
             cursor.execute(
                 sql.SQL(
-                    "SELECT count(*) FROM {} AS t WHERE t.geom && ST_GeomFromEWKB(%s) "
-                    "AND ST_Intersects(t.geom, ST_GeomFromEWKB(%s))"
+                    "SELECT count(*) FROM (SELECT 1 FROM {} AS t WHERE t.geom && ST_GeomFromEWKB(%s) "
+                    "AND ST_Intersects(t.geom, ST_GeomFromEWKB(%s)) LIMIT %s) AS x"
                 )
                 .format(table)
                 .as_string(pg),
-                [memoryview(extract.area.ewkb)] * 2,
+                [memoryview(extract.area.ewkb), memoryview(extract.area.ewkb), limit],
             )
             count = cursor.fetchone()[0]
+            if count >= limit:
+                count = max(limit, _share_of_features(dataset, extract.area))
     per_feature = table_bytes / max(dataset.feature_count or 1, 1)
     return count, int(count * per_feature)

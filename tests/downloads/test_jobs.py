@@ -17,7 +17,7 @@ from downloads import services
 from downloads.models import DownloadJob
 from geoplatform import statistics
 from tests.conftest import token_client
-from tests.downloads.conftest import data_file, read_features, unzip
+from tests.downloads.conftest import CLIP_BOX, data_file, read_features, unzip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,3 +146,14 @@ def test_expired_files_are_cleaned_up(client, producer_a, parcels):
     assert not Path(job.result).exists()
     assert client.get(link).status_code == 410
     assert DownloadJob.objects.get(pk=job.pk).size == job.size  # the row stays: history and quotas
+
+
+def test_estimate_counts_exactly_up_to_the_threshold(settings, producer_a, parcels):
+    """The clip box touches 6 of the 12 squares: counted exactly under the threshold; past it, the count stops
+    and the share of the extent the box covers gives the estimate (what quotas weigh)."""
+    item = {"dataset": parcels.pk, "format": "gpkg", "clip": {"bbox": CLIP_BOX, "srid": 2154}}
+    exact = services.estimate(services.validate_items(producer_a, [item]))
+    assert exact.features == 6 and services.is_direct(exact)
+    settings.GP_DOWNLOAD_DIRECT_MAX_FEATURES = 2
+    capped = services.estimate(services.validate_items(producer_a, [item]))
+    assert 3 <= capped.features <= 12 and not services.is_direct(capped)
