@@ -128,8 +128,8 @@ function wmtsLayer(feature, siteUrl) {
     .then((text) => {
       const parsed = new WMTSCapabilities().read(text);
       const name = tileParams.LAYER || parsed.Contents.Layer[0].Identifier;
-      const options = optionsFromCapabilities(parsed, { layer: name, matrixSet: 'EPSG:3857' }) ||
-        optionsFromCapabilities(parsed, { layer: name });
+      // The tile matrix set in the view's projection (Web Mercator) when the service offers several.
+      const options = optionsFromCapabilities(parsed, { layer: name, projection: 'EPSG:3857' });
       if (!options) throw new Error(`unknown layer ${name}`);
       layer.setSource(new WMTS({ ...options, crossOrigin: 'anonymous' }));
     })
