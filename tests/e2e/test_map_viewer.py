@@ -279,7 +279,14 @@ def test_permalink_embed_and_print(page, public_map, screenshots):
 
 
 def test_phone_layout(browser, live_server, public_map, screenshots):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 375, "height": 740})
+    lon, lat = TO_WGS84.transform(X - 4000, Y + 1500)  # in Saint-Cyr-sur-Loire
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="fr-FR",
+        viewport={"width": 375, "height": 740},
+        geolocation={"longitude": lon, "latitude": lat, "accuracy": 50},
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     _open(page, f"/cartes/{public_map.pk}/")
     tree = page.locator("[data-gp-tree]")
@@ -293,5 +300,10 @@ def test_phone_layout(browser, live_server, public_map, screenshots):
     expect(tree).to_be_hidden()
     assert json.dumps(_state(page)["features"][0]["properties"]["active"]) == "false"
     page.screenshot(path=screenshots / "map_viewer_phone.png", full_page=True)
+    # Locate me: the map centres on the phone's position.
+    page.get_by_role("button", name="Me localiser").click()
+    expect(page.locator("[data-gp-live]")).to_contain_text("Carte centrée sur votre position (précision 50 m).")
+    box = _state(page)["bbox"]
+    assert math.dist([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2], [lon, lat]) < 1e-4
     _assert_axe_clean(page)
     context.close()
