@@ -150,7 +150,7 @@ export function initViewer(el) {
   ]);
   const pointer = (selector, projection, format) => {
     const target = el.querySelector(selector);
-    return target && new MousePosition({ target, projection, coordinateFormat: format, placeholder: '–' });
+    return target && new MousePosition({ target, projection, coordinateFormat: format, placeholder: '–', className: 'gp-mouse-position' });
   };
   const wgs84 = pointer('[data-gp-coords-wgs84]', 'EPSG:4326', (c) => `${formatNumber(c[1], 5)}° N ; ${formatNumber(c[0], 5)}° E`);
   if (wgs84) controls.push(wgs84);
