@@ -6,7 +6,8 @@
 //      data-base-maps="[{name,type,url,layers}]" PlatformSettings.base_maps
 //      data-local-base="{url,layers}"           the communes reference layer through our WMS ("Fond local")
 //      data-default-basemap="local"  data-default-extent="[w,s,e,n]"  data-messages="{…translated texts…}"
-//      data-places-url, data-print-url, data-embed-url, data-csrf-token (used by tools.js and share.js)>
+//      data-lambert93-src (proj4's bundle, loaded after the first render for the Lambert-93 pointer coordinates)
+//      data-places-url, data-print-url, data-map-url, data-embed-url, data-csrf-token (tools.js, share.js)>
 //   [data-gp-map] (the map), [data-gp-tree] (layer tree), [data-gp-basemap] (select), [data-gp-coords-l93],
 //   [data-gp-coords-wgs84], [data-gp-live] (status read by screen readers), tool and panel elements.
 // </div>
