@@ -7,9 +7,10 @@ GET /cartes/lieux/?q=<text>                                     name viewer:plac
             {"label": "Parc de la Gloriette", "kind": "<title of the searchable layer>",
              "bbox": [...], "center": [...]}, ...]}                                at most 10, best first
         Matches whole names first, then names starting with the text, then a word starting with it, then anywhere
-        (under 3 letters: whole names and name starts only); accents, case and punctuation are ignored. Communes come from the communes reference layer, other places
-        from the layers administrators made searchable (/administration/lieux/), each only for callers who may
-        view its data and within their territory.
+        (under 3 letters: whole names and name starts only); accents, case and punctuation are ignored. Communes
+        come from the communes reference layer, other places from the layers administrators made searchable
+        (/administration/lieux/), each only for callers who may view its data and within their territory.
+        A point's bbox is the point itself (west = east, south = north): zoom to its center at a chosen scale.
     400 {"error": {"code": "missing_query" | "query_too_long", "message": "<French>"}}
 
 GET /cartes/capacites/?url=<service address>&service=WMS|WMTS|WFS  name viewer:capabilities, producers only

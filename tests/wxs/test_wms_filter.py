@@ -71,7 +71,8 @@ def test_getmap_draws_only_the_matching_features(client, grid):
         assert _drawn(client.get(url, _params(grid))) == [True] * 4
         assert _drawn(client.get(url, _params(grid, FILTER=equal("code", 1)))) == [False, True, False, False], url
         assert _drawn(client.get(url, _params(grid, FILTER=like))) == [False, False, True, False], url
-    # As the viewer writes `gp:filter` {"attribute": "nom", "operator": "like", "value": …} (frontend/src/viewer/layers.js)
+    # As the viewer writes `gp:filter` {"attribute": "nom", "operator": "like", "value": …} (see
+    # frontend/src/viewer/layers.js)
     viewer = (
         '(<Filter><PropertyIsLike wildCard="*" singleChar="." escapeChar="!" matchCase="false">'
         "<PropertyName>nom</PropertyName><Literal>*PARCELLE N°3*</Literal></PropertyIsLike></Filter>)"
