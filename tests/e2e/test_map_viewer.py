@@ -287,6 +287,11 @@ def test_phone_layout(browser, live_server, public_map, screenshots):
         geolocation={"longitude": lon, "latitude": lat, "accuracy": 50},
         permissions=["geolocation"],
     )
+    # An administrators' base map (here our own WMS: the machine has no internet), drawn as 256 px tiles.
+    communes = PlatformSettings.load().communes_dataset
+    PlatformSettings.objects.filter(pk=1).update(
+        base_maps=[{"name": "Plan test", "type": "wms", "url": f"{live_server.url}/ows", "layers": communes.layer_name}]
+    )
     page = context.new_page()
     _open(page, f"/cartes/{public_map.pk}/")
     tree = page.locator("[data-gp-tree]")
@@ -295,6 +300,9 @@ def test_phone_layout(browser, live_server, public_map, screenshots):
     page.get_by_role("button", name="Couches et fonds").click()
     expect(tree.get_by_role("checkbox", name="Parcelles")).to_be_visible()
     tree.get_by_role("checkbox", name="Parcelles").uncheck()
+    with page.expect_response(lambda r: "REQUEST=GetMap" in r.url and "WIDTH=256" in r.url and r.status == 200):
+        page.get_by_role("combobox", name="Fond de carte").select_option(label="Plan test")
+    assert _state(page)["properties"]["gp:basemap"] == "Plan test"
     page.screenshot(path=screenshots / "map_viewer_phone_layers.png")
     page.keyboard.press("Escape")
     expect(tree).to_be_hidden()
