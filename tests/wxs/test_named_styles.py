@@ -149,3 +149,30 @@ def test_a_style_change_reaches_the_services(client, grid):
     assert _is(_image(_getmap(client, "/ows", grid, "azur")).getpixel(_square(0)), BLUE)
     style.delete()
     assert b"ServiceException" in _getmap(client, "/ows", grid, "azur").content
+
+
+def test_a_territory_limited_caller_gets_new_styles_within_the_territory(client, grid, reader):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+    from django.db import connection
+
+    from catalogue.models import Dataset, Grant
+    from geoplatform.models import Territory
+
+    Dataset.objects.filter(pk=grid.pk).update(public=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_AsText(ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 2154), 4326))",
+            [ORIGIN[0] - 10, ORIGIN[1] - 10, ORIGIN[0] + 1600, ORIGIN[1] + 600],
+        )
+        west = Territory.objects.create(
+            name="Ouest", geometry=MultiPolygon(Polygon.from_ewkt(cursor.fetchone()[0]), srid=4326)
+        )
+    Grant.objects.create(dataset=grid, action="view_data", grantee="user", user=reader, territory=west)
+    client.force_login(reader)
+    url = f"/ows/dataset/{grid.pk}"
+    before = _image(_getmap(client, url, grid, ""))  # writes the caller's territory variant
+    assert _is(before.getpixel(_square(0)), RED) and before.getpixel(_square(3))[3] == 0
+    green = styles.validate(grid, "single", {"symbol": {"fill": GREEN, "opacity": 100}})
+    Style.objects.create(dataset=grid, name="vert", kind="single", definition=green)
+    after = _image(_getmap(client, url, grid, "vert"))
+    assert _is(after.getpixel(_square(0)), GREEN) and after.getpixel(_square(3))[3] == 0
