@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from catalogue.models import Dataset
 from geoplatform import rights
@@ -74,6 +74,7 @@ def _job_page(job: DownloadJob) -> str:
     return reverse("downloads:my_downloads") if job.user_id else reverse("downloads:job", args=[job.pk])
 
 
+@require_http_methods(["GET", "POST"])
 def extract(request: HttpRequest, pk: int) -> HttpResponse:
     """The download form of one dataset: GET shows it, POST downloads now or adds to the basket."""
     dataset = rights.get_or_404(request.user, Dataset.objects.all(), rights.Action.VIEW_METADATA, pk=pk)
@@ -168,6 +169,7 @@ def my_downloads(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def job_row(request: HttpRequest, pk: str) -> HttpResponse:
     """One job of the history: GET is what htmx polls, POST cancels it."""
     owner = services.owner_of(request)
