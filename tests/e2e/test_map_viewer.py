@@ -8,6 +8,7 @@ import time
 import pytest
 from django.contrib.gis.geos import Polygon
 from osgeo import ogr
+from PIL import Image
 from playwright.sync_api import Page, expect
 from pyproj import Geod, Transformer
 
@@ -113,6 +114,13 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     )
     assert abs(shown_lat - lat) < 3e-4 and abs(shown_lon - lon) < 3e-4
 
+    # Full screen takes the viewer with its panels, not the map alone.
+    page.get_by_role("button", name="Plein écran").click()
+    _until(page, "document.fullscreenElement === document.querySelector('[data-gp-viewer]')")
+    page.screenshot(path=screenshots / "map_viewer_fullscreen.png")
+    page.get_by_role("button", name="Plein écran").click()
+    _until(page, "document.fullscreenElement === null")
+
     # Toggle and opacity, as the tree and the context say.
     tree.get_by_role("checkbox", name="Communes").uncheck()
     tree.get_by_label("Opacité de « Parcelles »").fill("40")
@@ -133,6 +141,10 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     expect(results).to_be_visible()
     expect(results.locator("[data-gp-page]")).to_have_text("1 / 2")
     expect(results.locator("table")).to_contain_text("Parcelle n°5 à l'été")
+    _until(page, f"{VIEWER}.highlighted().length === 1")
+    highlight = Image.open(io.BytesIO(page.locator("[data-gp-map]").screenshot())).convert("RGB")
+    yellow = sum(1 for r, g, b in highlight.getdata() if r > 230 and 190 < g < 230 and b < 100)
+    assert yellow > 200, yellow  # the parcel's outline in the highlight colour
     results.get_by_role("button", name="Suivant").click()
     expect(results.locator("[data-gp-page]")).to_have_text("2 / 2")
     expect(results.locator("table")).to_contain_text("37261")

@@ -189,6 +189,7 @@ export function initIdentify(viewer) {
   }
 
   viewer.identify = identify;
+  viewer.highlighted = () => overlay.getSource().getFeatures();
   map.on('singleclick', (event) => {
     if (!viewer.activeTool) identify(event.coordinate);
   });
