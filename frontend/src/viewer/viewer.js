@@ -15,6 +15,7 @@
 // initViewer(el) returns the viewer object (also el.gpViewer): map, getContext(), loadContext(doc),
 // addResource(feature), removeResource(id), updateResource(id, changes), resources(), on(event, callback) with
 // events 'change' ({type}), 'load', 'ready'; el.dataset.ready = "1" once every visible layer has rendered once.
+// The tools add identify(coordinate), highlighted() (identify.js), openFilter(id) (tools.js).
 import Map from 'ol/Map.js';
 import View from 'ol/View.js';
 import ScaleLine from 'ol/control/ScaleLine.js';
