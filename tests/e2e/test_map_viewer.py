@@ -172,6 +172,14 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     page.mouse.click(*_pixel(page, X + 1250, Y + 1250))
     expect(results.locator("[data-gp-page]")).to_have_text("1 / 2")
     results.get_by_role("button", name="Fermer les informations").click()
+    # From the keyboard: Enter on the focused map asks about its centre.
+    centre = TO_WEB.transform(X + 1250, Y + 1250)
+    page.evaluate(f"{VIEWER}.map.getView().setCenter([{centre[0]}, {centre[1]}])")
+    page.locator("[data-gp-map]").focus()
+    page.keyboard.press("Enter")
+    expect(results.locator("[data-gp-page]")).to_have_text("1 / 2")
+    expect(page.locator("[data-gp-live]")).to_have_text("2 résultat(s) à cet endroit.")
+    results.get_by_role("button", name="Fermer les informations").click()
 
     # Zoom to a layer: the view fits the parcels' extent.
     page.evaluate(f"{VIEWER}.map.getView().setZoom(8)")
