@@ -143,7 +143,7 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     expect(results.locator("table")).to_contain_text("Parcelle n°5 à l'été")
     _until(page, f"{VIEWER}.highlighted().length === 1")
     highlight = Image.open(io.BytesIO(page.locator("[data-gp-map]").screenshot())).convert("RGB")
-    yellow = sum(1 for r, g, b in highlight.getdata() if r > 230 and 190 < g < 230 and b < 100)
+    yellow = sum(1 for r, g, b in highlight.get_flattened_data() if r > 230 and 190 < g < 230 and b < 100)
     assert yellow > 200, yellow  # the parcel's outline in the highlight colour
     results.get_by_role("button", name="Suivant").click()
     expect(results.locator("[data-gp-page]")).to_have_text("2 / 2")
