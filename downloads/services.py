@@ -2,7 +2,8 @@
 
 Public functions
 - `owner_of(request) -> Owner`: who a download belongs to (the user, or an anonymous visitor's session and address).
-- `is_open_data(dataset) -> bool`, `download_decision(user, dataset) -> Decision`: who may download what, where.
+- `download_decision(user, dataset) -> Decision`: who may download what, where (`rights.decide`, which also holds
+  the open-data rule for anonymous visitors).
 - `validate_items(user, raw_items) -> list[Extract]`: checks rights, format, CRS and clip of each requested item
   (raises `DownloadError` with a stable code); `normalise_item(extract) -> dict` is what jobs and baskets store.
 - `estimate(extracts) -> Estimate` and `is_direct(estimate) -> bool`: small extracts stream, large ones are jobs.
@@ -62,7 +63,6 @@ logger = logging.getLogger(__name__)
 
 # "Open data" here: a public record, not restricted to territories, under an open licence, with no INSPIRE
 # limitation on public access. Only such datasets may be downloaded without an account.
-OPEN_LICENCES = {Dataset.Licence.LO_2, Dataset.Licence.ODBL, Dataset.Licence.CC_BY, Dataset.Licence.CC0}
 LINK_SALT = "downloads.file"
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed rather than retried again
 PROGRESS_EVERY = 0.5  # seconds between two progress writes
@@ -100,22 +100,9 @@ def owner_of(request: HttpRequest) -> Owner:
     return Owner(user, session_key, request.META.get("REMOTE_ADDR"))
 
 
-def is_open_data(dataset: Dataset) -> bool:
-    return (
-        dataset.public
-        and not dataset.territory_restricted
-        and dataset.licence in OPEN_LICENCES
-        and dataset.access_constraint == Dataset.AccessConstraint.NONE
-    )
-
-
 def download_decision(user: object, dataset: Dataset) -> Decision:
-    """The rights choke point's answer for a download, narrowed to open data for anonymous visitors."""
-    user = user if user is not None else AnonymousUser()
-    decision = rights.decide(user, Action.DOWNLOAD, dataset)
-    if decision and not user.is_authenticated and not is_open_data(dataset):
-        return rights.DENIED
-    return decision
+    """The rights choke point's answer for a download (anonymous visitors: open data only, `rights.is_open_data`)."""
+    return rights.decide(user if user is not None else AnonymousUser(), Action.DOWNLOAD, dataset)
 
 
 # --- Validation -------------------------------------------------------------------------------------------------

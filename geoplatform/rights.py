@@ -61,6 +61,11 @@ class Decision:
 DENIED = Decision(False)
 EVERYWHERE = Decision(True)
 
+# Open data (what anonymous visitors may download): public everywhere, under an open licence, without an INSPIRE
+# limitation on public access. Values of Dataset.Licence and Dataset.AccessConstraint.
+OPEN_LICENCES = ("lo-2.0", "odbl-1.0", "cc-by-4.0", "cc0-1.0")
+NO_ACCESS_LIMITATION = "noLimitations"
+
 
 def _is_admin(user: "User | AnonymousUser") -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
@@ -108,6 +113,8 @@ def visibility_filter(user: "User | AnonymousUser", action: Action = Action.VIEW
     allowed = Q(Exists(_matching_grants(user, action).filter(dataset=OuterRef("pk"))))
     if action in READ_ACTIONS:
         allowed = Q(public=True) | allowed
+    if action == Action.DOWNLOAD and not _active(user):
+        return allowed & Q(pk__in=_open_data())
     if _active(user):
         memberships = Membership.objects.filter(user_id=user.pk, organisation=OuterRef("organisation"))
         if action in READ_ACTIONS:
@@ -116,6 +123,14 @@ def visibility_filter(user: "User | AnonymousUser", action: Action = Action.VIEW
             allowed |= Q(Exists(memberships.filter(role=Membership.Role.PRODUCER)))
         allowed |= Q(Exists(Domain.objects.filter(administrators=user.pk, datasets=OuterRef("pk"))))
     return allowed
+
+
+def _open_data() -> QuerySet:
+    from catalogue.models import Dataset
+
+    return Dataset.objects.filter(
+        public=True, territory_restricted=False, licence__in=OPEN_LICENCES, access_constraint=NO_ACCESS_LIMITATION
+    ).values("pk")
 
 
 def visible(user: "User | AnonymousUser", queryset: QuerySet, action: Action = Action.VIEW_METADATA) -> QuerySet:
@@ -156,8 +171,19 @@ def _owner_roles(user: "User | AnonymousUser", dataset: "Dataset") -> set[str]:
     return roles
 
 
+def is_open_data(dataset: "Dataset") -> bool:
+    return (
+        dataset.public
+        and not dataset.territory_restricted
+        and dataset.licence in OPEN_LICENCES
+        and dataset.access_constraint == NO_ACCESS_LIMITATION
+    )
+
+
 def decide(user: "User | AnonymousUser", action: Action, dataset: "Dataset") -> Decision:
     """May `user` do `action` on `dataset`, and within which territory?"""
+    if action == Action.DOWNLOAD and not _active(user) and not is_open_data(dataset):
+        return DENIED  # anonymous visitors download open data only
     if dataset.public and not dataset.territory_restricted and action in READ_ACTIONS:
         return EVERYWHERE  # what the rules below give everybody here, without their queries (tiles, maps)
     if _is_admin(user):

@@ -73,6 +73,26 @@ def test_public_dataset_is_read_by_anyone_not_written(reader, dataset):
         assert not any(decide(user, action, dataset) for action in WRITE)
 
 
+def test_anonymous_visitors_download_open_data_only(reader, dataset):
+    from geoplatform.rights import visible
+
+    dataset.public = True
+    dataset.licence = Dataset.Licence.OTHER
+    dataset.save()
+    Grant.objects.create(dataset=dataset, action="download", grantee="anyone")
+    assert not decide(AnonymousUser(), Action.DOWNLOAD, dataset)
+    assert not visible(AnonymousUser(), Dataset.objects.all(), Action.DOWNLOAD).exists()
+    assert everywhere(decide(AnonymousUser(), Action.VIEW_DATA, dataset))
+    assert everywhere(decide(reader, Action.DOWNLOAD, dataset))  # a signed-in person, under the licence's terms
+    dataset.licence = Dataset.Licence.LO_2
+    dataset.save()
+    assert everywhere(decide(AnonymousUser(), Action.DOWNLOAD, dataset))
+    assert visible(AnonymousUser(), Dataset.objects.all(), Action.DOWNLOAD).exists()
+    dataset.access_constraint = Dataset.AccessConstraint.ARTICLE_13_1_E
+    dataset.save()
+    assert not decide(AnonymousUser(), Action.DOWNLOAD, dataset)
+
+
 def test_grant_to_anyone_includes_anonymous(reader, dataset):
     Grant.objects.create(dataset=dataset, action="view_data", grantee="anyone")
     assert everywhere(decide(AnonymousUser(), Action.VIEW_DATA, dataset))
