@@ -99,6 +99,16 @@ def _viewer(request: HttpRequest, context: dict, map_: Map | None = None) -> dic
     }
 
 
+def _page_policy(request: HttpRequest, context: dict, *, composing: bool = False) -> str:
+    """The map page's Content-Security-Policy: its layers' origins (viewer.csp) and the administrators' base maps'."""
+    base_maps = PlatformSettings.load().base_maps or []
+    as_layers = {
+        "features": [{"properties": {"offerings": [{"operations": [{"href": b.get("url", "")}]}]}} for b in base_maps]
+    }
+    policy = csp.map_page_policy(request.path, context, composing=composing)
+    return csp.with_sources(policy, csp.LAYER_DIRECTIVES, csp.external_origins(as_layers))
+
+
 def map_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(services.maps_for(request.user), 24).get_page(request.GET.get("page"))
     editable = {m.pk for m in page if rights.can(request.user, rights.Action.EDIT, m.record)}
@@ -121,7 +131,7 @@ def map_view(request: HttpRequest, pk: int) -> HttpResponse:
             "may_edit": rights.can(request.user, rights.Action.EDIT, map_.record),
         },
     )
-    response["Content-Security-Policy"] = csp.map_page_policy(request.path, context)
+    response["Content-Security-Policy"] = _page_policy(request, context)
     return response
 
 
@@ -132,7 +142,7 @@ def map_embed(request: HttpRequest, pk: int) -> HttpResponse:
     context = services.context_for(request.user, map_)
     response = render(request, "viewer/embed.html", {"map": map_, "viewer": _viewer(request, context, map_)})
     # Nothing on this page changes anything: any site may frame it.
-    response["Content-Security-Policy"] = csp.map_page_policy(request.path, context).replace(
+    response["Content-Security-Policy"] = _page_policy(request, context).replace(
         "frame-ancestors 'none'", "frame-ancestors *"
     )
     return response
@@ -167,7 +177,7 @@ def composer(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {"map": map_, "viewer": _viewer(request, context, map_), "composer": composer_attrs},
     )
     # A producer may add a layer of any public web service while composing.
-    response["Content-Security-Policy"] = csp.map_page_policy(request.path, context, composing=True)
+    response["Content-Security-Policy"] = _page_policy(request, context, composing=True)
     return response
 
 

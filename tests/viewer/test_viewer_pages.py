@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalogue.models import Dataset
+from geoplatform.models import PlatformSettings
 from tests.conftest import import_now
 from tests.sample_data import shapefile_zip, squares
 from viewer import owscontext, services
@@ -68,6 +69,20 @@ def test_the_viewer_gets_only_the_layers_the_visitor_may_view(client, producer_a
     response = client.get(f"/cartes/{public.pk}/")
     assert [f["properties"]["title"] for f in _viewer_context(response)["features"]] == ["Parcs", "Réseau secret"]
     assert f'href="/cartes/{public.pk}/modifier/"' in response.content.decode()
+
+
+def test_administrators_base_maps_are_allowed_by_the_map_pages_policy(client, maps):
+    public, _private = maps
+    base_maps = [{"name": "Plan IGN", "type": "wmts", "url": "https://data.geopf.fr/wmts"}]
+    PlatformSettings.objects.update_or_create(pk=1, defaults={"base_maps": base_maps})
+    for path in (f"/cartes/{public.pk}/", f"/cartes/{public.pk}/integration/"):
+        response = client.get(path)
+        policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+        assert "https://data.geopf.fr" in policy["img-src"].split() and "https://data.geopf.fr" in policy["connect-src"]
+        assert "https://data.geopf.fr" not in policy["script-src"]
+        assert (
+            json.loads(html.unescape(response.content.decode().split('data-base-maps="')[1].split('"')[0])) == base_maps
+        )
 
 
 def test_the_embedded_view_may_be_framed_and_has_no_platform_chrome(client, maps):
