@@ -145,3 +145,13 @@ def test_a_producer_imports_an_ows_context_file_as_a_new_map(client, producer_a,
     assert response.status_code == 200
     assert Map.objects.count() == 3
     assert "Le fichier n&#x27;est pas un document JSON." in response.content.decode()
+
+
+def test_the_viewer_speaks_the_visitors_language(client, maps):
+    public, _private = maps
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get(f"/cartes/{public.pk}/")
+    page = response.content.decode()
+    assert "Measure a distance" in page and "Mesurer une distance" not in page
+    texts = json.loads(html.unescape(page.split('data-messages="')[1].split('"')[0]))
+    assert texts["up"] == "Move “{title}” up" and texts["resultOf"] == "Feature {index} of {count} — {title}"
