@@ -133,6 +133,12 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     assert [f["properties"]["title"] for f in _state(page)["features"]] == ["Communes", "Parcelles"]
     expect(tree.get_by_role("button", name="Monter « Parcelles »")).to_be_focused()
     page.keyboard.press("Enter")
+    # The mouse drags a layer onto another one.
+    layer = {name: tree.locator("[data-gp-resource]", has_text=name) for name in ("Communes", "Parcelles")}
+    layer["Communes"].drag_to(layer["Parcelles"], source_position={"x": 60, "y": 12})  # held by its title
+    assert [f["properties"]["title"] for f in _state(page)["features"]] == ["Communes", "Parcelles"]
+    layer["Communes"].drag_to(layer["Parcelles"], source_position={"x": 60, "y": 12})
+    assert [f["properties"]["title"] for f in _state(page)["features"]] == ["Parcelles", "Communes"]
     tree.get_by_role("checkbox", name="Communes").check()
 
     # Identify: a click in parcel n°5 finds it and its commune; paging shows both, the parcel is highlighted.

@@ -107,10 +107,30 @@ export function initTree(viewer) {
     if (img && legendsLoaded) img.src = legend;
     return h(
       'li',
-      { class: 'gp-layer', 'data-gp-resource': feature.id },
+      {
+        class: 'gp-layer',
+        'data-gp-resource': feature.id,
+        // Dragging a layer (by its title row) onto another puts it there; the arrow buttons do it from the keyboard.
+        ondragover: (event) => {
+          if (event.dataTransfer.types.includes('application/x-gp-resource')) event.preventDefault();
+        },
+        ondrop: (event) => {
+          const dragged = event.dataTransfer.getData('application/x-gp-resource');
+          if (!dragged || dragged === feature.id) return;
+          event.preventDefault();
+          viewer.move(dragged, viewer.index(feature.id) - viewer.index(dragged));
+        },
+      },
       h(
         'div',
-        { class: 'gp-layer-head' },
+        {
+          class: 'gp-layer-head',
+          draggable: 'true',
+          ondragstart: (event) => {
+            event.dataTransfer.setData('application/x-gp-resource', feature.id);
+            event.dataTransfer.effectAllowed = 'move';
+          },
+        },
         h('input', {
           type: 'checkbox',
           class: 'form-check-input',
