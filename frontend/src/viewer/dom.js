@@ -82,6 +82,9 @@ export function uid(prefix) {
   return `${prefix}-${counter}`;
 }
 
+// Numbers as the page's language writes them (French: 1 234,5).
+export const LOCALE = document.documentElement.lang || 'fr';
+
 export function formatNumber(value, digits = 0) {
-  return value.toLocaleString('fr-FR', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }

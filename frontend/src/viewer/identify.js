@@ -7,7 +7,7 @@ import ImageWMS from 'ol/source/ImageWMS.js';
 import { Fill, Stroke, Style, Circle as CircleStyle } from 'ol/style.js';
 import { buffer as bufferExtent } from 'ol/extent.js';
 
-import { h } from './dom.js';
+import { h, LOCALE } from './dom.js';
 import { featureInfoUrl, offering, operation, splitKvp, wmsInfo } from './layers.js';
 
 const HIGHLIGHT = new Style({
@@ -22,7 +22,7 @@ const OUTLINE = new Style({
 
 function display(value) {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return value.toLocaleString('fr-FR');
+  if (typeof value === 'number') return value.toLocaleString(LOCALE);
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -91,17 +91,11 @@ function initMeasure(viewer) {
   });
 }
 
-function placeLabel(item) {
-  const props = item.properties || {};
-  return item.label || item.name || item.title || props.label || props.name || '';
-}
-
+// Results of /cartes/lieux/ (viewer/place_views.py): {label, kind, bbox: [w, s, e, n], center: [lon, lat]}.
 function placeExtent(item) {
-  const box = item.bbox || (item.properties || {}).bbox;
-  if (Array.isArray(box) && box.length === 4) return box.map(Number);
-  const geometry = item.geometry;
-  if (geometry && geometry.type === 'Point') {
-    const [x, y] = geometry.coordinates;
+  if (Array.isArray(item.bbox) && item.bbox.length === 4 && item.bbox[0] < item.bbox[2]) return item.bbox.map(Number);
+  if (Array.isArray(item.center) && item.center.length === 2) {
+    const [x, y] = item.center.map(Number);
     return [x - 0.005, y - 0.005, x + 0.005, y + 0.005];
   }
   return null;
@@ -121,7 +115,7 @@ function initSearch(viewer) {
     const box = placeExtent(item);
     if (box) viewer.fitWgs84(box);
     list.replaceChildren();
-    if (status) status.textContent = placeLabel(item);
+    if (status) status.textContent = item.label;
     el.querySelector('[data-gp-map]')?.focus();
   }
 
@@ -139,7 +133,7 @@ function initSearch(viewer) {
       const data = await response.json();
       if (!response.ok) throw new Error(data?.error?.message || t('searchFailed'));
       if (mine !== request) return;
-      const items = (Array.isArray(data) ? data : data.results || data.features || []).filter(placeExtent);
+      const items = (data.results || []).filter(placeExtent);
       list.replaceChildren(
         ...items.map((item) =>
           h(
@@ -148,8 +142,8 @@ function initSearch(viewer) {
             h(
               'button',
               { type: 'button', class: 'btn btn-link btn-sm text-start p-1', onclick: () => go(item) },
-              placeLabel(item),
-              item.kind || item.type_label ? h('span', { class: 'text-body-secondary ms-1' }, `(${item.kind || item.type_label})`) : null,
+              item.label,
+              item.kind ? h('span', { class: 'text-body-secondary ms-1' }, `(${item.kind})`) : null,
             ),
           ),
         ),
