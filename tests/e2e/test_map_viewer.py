@@ -4,6 +4,7 @@ import io
 import json
 import math
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import Polygon
@@ -30,6 +31,7 @@ COMMUNES = [
     ("37214", "Saint-Cyr-sur-Loire", (X - 7000, Y - 1000, X - 1000, Y + 4000)),
 ]
 VIEWER = "document.querySelector('[data-gp-viewer]').gpViewer"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "frontend" / "dist"  # one of STATICFILES_DIRS
 
 
 @pytest.fixture
@@ -227,7 +229,7 @@ def test_visitor_uses_layers_identify_measure_and_search(page, public_map, scree
     _assert_axe_clean(page)
 
 
-def test_permalink_embed_and_print(page, public_map, screenshots):
+def test_permalink_embed_and_print(page, live_server, public_map, screenshots, settings):
     _open(page, f"/cartes/{public_map.pk}/")
     tree = page.locator("[data-gp-tree]")
     tree.get_by_role("checkbox", name="Communes").uncheck()
@@ -260,6 +262,20 @@ def test_permalink_embed_and_print(page, public_map, screenshots):
     assert {f["properties"]["title"]: f["properties"]["active"] for f in _state(other)["features"]}["Communes"] is False
     other.screenshot(path=screenshots / "map_viewer_embed.png")
     _assert_axe_clean(other)
+    # Pasted into another site's page (another origin), the code shows the map.
+    # Another origin on this machine: a page served from 127.0.0.1 (the map is on localhost), written among the
+    # static files for the time of the test (Chrome keeps pages it deems public from framing loopback addresses).
+    host = STATIC_DIR / f"autre-site-{public_map.pk}.html"
+    host.write_text(f"<!doctype html><html lang=fr><title>Autre site</title><body>{embed_code}</body></html>")
+    try:
+        elsewhere = live_server.url.replace("localhost", "127.0.0.1") + f"{settings.STATIC_URL}{host.name}"
+        assert elsewhere.split("/")[2] != src.split("/")[2]
+        other.goto(elsewhere)
+        frame = other.frame_locator("iframe")
+        expect(frame.locator("[data-gp-viewer][data-ready='1']")).to_be_attached(timeout=30_000)
+        expect(frame.get_by_role("checkbox", name="Parcelles")).to_be_checked()
+    finally:
+        host.unlink()
     other.close()
 
     # Print: an A4 landscape PDF of one page with the title.
