@@ -189,7 +189,7 @@ def map_import(request: HttpRequest) -> HttpResponse:
     form = ImportContextForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            context = services.import_context(form.cleaned_data["file"].read())
+            context = services.import_context(form.cleaned_data["file"].read(owscontext.MAX_BYTES + 1))
             map_ = services.create_map(request.user, context, form.cleaned_data["organisation"], request=request)
         except ContextError as error:
             form.add_error("file", error.message)
