@@ -60,6 +60,8 @@ def context_for(user, map_: Map, version: int | None = None) -> dict:
         title=record.title, subtitle=record.abstract, updated=map_.updated_at.isoformat(timespec="seconds")
     )
     properties["publisher"] = record.organisation.name
+    if "bbox" not in context and record.bbox_wgs84:
+        context["bbox"] = record.bbox_wgs84  # no initial extent chosen: the extent of its layers
     context["id"] = owscontext.absolute(map_.get_absolute_url() + "contexte.json")
     return context
 

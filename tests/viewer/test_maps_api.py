@@ -61,6 +61,7 @@ def test_a_public_map_hides_private_layers_from_those_who_may_not_view_them(prod
 
     producer = token_client(producer_a).get(f"/cartes/{map_.pk}/contexte.json").json()
     assert [f["properties"]["title"] for f in producer["features"]] == ["Parcs", "Réseau"]
+    assert producer["bbox"] == [0, 45, 3, 48]
     assert producer["properties"]["publisher"] == "Commune A"
 
 
@@ -84,6 +85,13 @@ def test_bad_documents_and_callers_get_stable_codes(producer_a, reader, api_clie
     assert forbidden.status_code == 403 and forbidden.json()["error"]["code"] == "permission_denied"
     bad = token_client(producer_a).post("/api/v1/maps/", {"type": "FeatureCollection"}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "not_owc"
+
+
+def test_a_map_without_initial_extent_opens_on_its_layers(producer_a, api_client, layers):
+    context = owscontext.new_context("Sans emprise", [owscontext.dataset_resource(layers[0])])
+    map_ = services.create_map(producer_a, context, public=True)
+    opened = api_client.get(f"/cartes/{map_.pk}/contexte.json").json()
+    assert opened["bbox"] == layers[0].bbox_wgs84
 
 
 def test_maps_are_catalogue_records_of_type_map(producer_a, layers):
