@@ -6,6 +6,7 @@ mapping). `zipfile` writes to a non-seekable sink with data descriptors, so the 
 response (direct downloads) or a file on disk (deferred jobs).
 """
 
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -82,8 +83,11 @@ def stream_zip(members: Iterable[Member]) -> Iterator[bytes]:
         compresslevel=COMPRESS_LEVEL,
     ) as archive:
         for member in members:
-            # Opened by name, the member takes the archive's compression and level, and the current time.
-            with archive.open(member.name, "w", force_zip64=True) as target:
+            # What ZipFile.open() does for a bare name, but dated now (a bare name is dated 1980-01-01).
+            info = zipfile.ZipInfo(member.name, date_time=time.localtime()[:6])
+            info.compress_type = archive.compression
+            info._compresslevel = archive.compresslevel
+            with archive.open(info, "w", force_zip64=True) as target:
                 for chunk in member.chunks():
                     target.write(chunk)
                     yield from sink.drain()

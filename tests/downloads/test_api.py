@@ -1,6 +1,9 @@
 """The downloads API: POST answers 202 with the job URL; errors have stable codes; forbidden datasets are absent."""
 
+import io
 import time
+import zipfile
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -49,7 +52,10 @@ def test_order_answers_202_then_the_job_has_the_zip(celery_worker, client, produ
     assert detail["status"] == "succeeded" and detail["progress"] == 100
     result = client.get(urlsplit(detail["result"]).path)  # the signed link works without a session
     assert result.status_code == 200
-    files = unzip(b"".join(result.streaming_content), tmp_path)
+    archive = b"".join(result.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:  # files are dated today, not 1980
+        assert {info.date_time[:3] for info in opened.infolist()} == {date.today().timetuple()[:3]}
+    files = unzip(archive, tmp_path)
     epsg, rows, _geometries = read_features(data_file(files, "gpkg"))
     assert epsg == 4326 and len(rows) == 6
     _epsg, rows, _geometries = read_features(data_file(files, "shp"))
