@@ -22,7 +22,7 @@ from . import services
 from .clip import INSEE
 from .formats import DEFAULT_SRID, SRIDS, GeoTiff, formats_for
 
-CLIP_NONE, CLIP_EXTENT, CLIP_COMMUNES, CLIP_FILE = "none", "extent", "communes", "file"
+CLIP_NONE, CLIP_EXTENT, CLIP_DRAWN, CLIP_COMMUNES, CLIP_FILE = "none", "extent", "drawn", "communes", "file"
 CODE_IN_LABEL = re.compile(r"^(?P<name>.*) \((?P<code>[0-9AB]{5})\)$")
 
 
@@ -84,11 +84,13 @@ class DownloadForm(forms.Form):
         choices=[
             (CLIP_NONE, gettext_lazy("Aucun : le jeu de données entier")),
             (CLIP_EXTENT, gettext_lazy("L'emprise actuelle de la carte")),
+            (CLIP_DRAWN, gettext_lazy("Un polygone dessiné sur la carte")),
             (CLIP_COMMUNES, gettext_lazy("Des communes")),
             (CLIP_FILE, gettext_lazy("Une géométrie (fichier GeoJSON)")),
         ],
     )
     bbox = forms.CharField(required=False, widget=forms.HiddenInput)
+    drawn = forms.CharField(required=False, widget=forms.HiddenInput)  # GeoJSON polygon (WGS84) drawn on the map
     communes = forms.CharField(
         label=gettext_lazy("Communes"),
         required=False,
@@ -112,8 +114,10 @@ class DownloadForm(forms.Form):
         self.forced = {driver.name: driver.forced_srid for driver in drivers if driver.forced_srid}
         if dataset.kind != Dataset.Kind.RASTER:
             del self.fields["compression"]
-        if not with_map:  # the extent option needs the page's map (and its script)
-            self.fields["clip"].choices = [c for c in self.fields["clip"].choices if c[0] != CLIP_EXTENT]
+        if not with_map:  # the extent and drawing options need the page's map (and its script)
+            self.fields["clip"].choices = [
+                c for c in self.fields["clip"].choices if c[0] not in (CLIP_EXTENT, CLIP_DRAWN)
+            ]
         for name in ("format", "srid", "compression", "communes"):
             if name in self.fields:
                 self.fields[name].widget.attrs.setdefault(
@@ -131,6 +135,14 @@ class DownloadForm(forms.Form):
         clip = data.get("clip")
         if clip == CLIP_EXTENT and not data.get("bbox"):
             self.add_error("clip", _("L'emprise de la carte n'est pas connue : déplacez la carte puis réessayez."))
+        elif clip == CLIP_DRAWN:
+            try:
+                data["geometry"] = json.loads(data.get("drawn") or "")
+            except ValueError:
+                self.add_error(
+                    "clip",
+                    _("Dessinez la zone sur la carte : un clic par sommet, double-clic pour finir."),
+                )
         elif clip == CLIP_COMMUNES:
             try:
                 data["commune_codes"] = communes_to_codes(data.get("communes") or "")
@@ -170,7 +182,7 @@ class DownloadForm(forms.Form):
             item["clip"] = {"bbox": data["bbox"], "srid": 4326}
         elif data["clip"] == CLIP_COMMUNES:
             item["clip"] = {"communes": data["commune_codes"]}
-        elif data["clip"] == CLIP_FILE:
+        elif data["clip"] in (CLIP_FILE, CLIP_DRAWN):
             item["clip"] = {"geometry": data["geometry"], "srid": 4326}
         if data.get("compression") and data["format"] == GeoTiff.name:
             item["options"] = {"compression": data["compression"]}

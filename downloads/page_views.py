@@ -86,7 +86,7 @@ def extract(request: HttpRequest, pk: int) -> HttpResponse:
     if not dataset.has_data:
         return _refused(request, DownloadError("no_data", _("Ce jeu de données n'a pas encore de données.")))
     posted = request.method == "POST"
-    with_map = posted and request.POST.get("clip") == "extent"
+    with_map = posted and request.POST.get("clip") in ("extent", "drawn")  # posted from the dataset page's map
     form = DownloadForm(dataset, request.POST if posted else None, request.FILES if posted else None, with_map=with_map)
     context = {"dataset": dataset, "form": form}
     if not posted or not form.is_valid():

@@ -10,7 +10,12 @@
 // initMap) is written into the hidden bbox field when the form is sent. A format that imposes its CRS (KML)
 // selects that CRS in the menu. Without this script the server still forces the CRS, and refuses an
 // extent clip it cannot know with a French message.
+import GeoJSON from 'ol/format/GeoJSON.js';
+import Draw from 'ol/interaction/Draw.js';
+import VectorLayer from 'ol/layer/Vector.js';
 import { transformExtent } from 'ol/proj.js';
+import VectorSource from 'ol/source/Vector.js';
+import { Fill, Stroke, Style } from 'ol/style.js';
 
 function mapExtent() {
   const el = document.getElementById('gp-map');
@@ -26,6 +31,54 @@ function mapExtent() {
   return [clamp(west, 180), clamp(south, 90), clamp(east, 180), clamp(north, 90)]
     .map((value) => value.toFixed(6))
     .join(',');
+}
+
+// "Polygon drawn on the map": the button starts a polygon drawing on the page's map (one click per vertex,
+// double-click to finish); the polygon, in WGS84, goes into the hidden `drawn` field as GeoJSON and its
+// option is checked. A new drawing replaces the previous one.
+function initDrawing(form) {
+  const button = form.querySelector('[data-download-draw]');
+  const field = form.querySelector('input[name="drawn"]');
+  const status = form.querySelector('[data-download-draw-status]');
+  const el = document.getElementById('gp-map');
+  if (!button || !field || !el) return;
+  let draw = null;
+  let layer = null;
+  button.addEventListener('click', () => {
+    const map = el.gpMap;
+    if (!map) return;
+    if (!layer) {
+      layer = new VectorLayer({
+        source: new VectorSource(),
+        style: new Style({
+          stroke: new Stroke({ color: '#b3261e', width: 2 }),
+          fill: new Fill({ color: 'rgba(179, 38, 30, 0.12)' }),
+        }),
+        zIndex: 100,
+      });
+      map.addLayer(layer);
+    }
+    if (draw) map.removeInteraction(draw);
+    draw = new Draw({ source: layer.getSource(), type: 'Polygon' });
+    draw.on('drawstart', () => layer.getSource().clear());
+    draw.on('drawend', (event) => {
+      const geometry = new GeoJSON().writeGeometryObject(event.feature.getGeometry(), {
+        dataProjection: 'EPSG:4326',
+        featureProjection: map.getView().getProjection(),
+        decimals: 7,
+      });
+      field.value = JSON.stringify(geometry);
+      const option = form.querySelector('[data-download-clip="drawn"]');
+      if (option) option.checked = true;
+      const count = String(geometry.coordinates[0].length - 1);
+      if (status) status.textContent = button.dataset.msgDrawn.replace('{count}', count);
+      map.removeInteraction(draw);
+      draw = null;
+    });
+    map.addInteraction(draw);
+    if (status) status.textContent = button.dataset.msgDrawing;
+    el.scrollIntoView({ block: 'nearest' });
+  });
 }
 
 function initDownloadForm(form) {
@@ -53,6 +106,7 @@ function initDownloadForm(form) {
       if (option && option.dataset.forcedSrid) srid.value = option.dataset.forcedSrid;
     });
   }
+  initDrawing(form);
   form.addEventListener('submit', () => {
     const extent = form.querySelector('[data-download-clip="extent"]');
     if (bbox && extent && extent.checked) bbox.value = mapExtent();
