@@ -49,6 +49,8 @@ def test_cancel_during_load(celery_worker, producer_a, tmp_path):
     document = upload(client, "/api/v1/datasets/", shapefile_zip(tmp_path / "v1"))
     assert wait_for_job(job_id(document)).status == "succeeded"
     dataset = Dataset.objects.get(pk=document["id"])
+    # The job is marked succeeded in the publishing transaction; its mapfile is written right after the commit.
+    wait_for(lambda: mapserver.mapfile_path(dataset).exists(), "the first version's mapfile", timeout=30)
     mapfile = mapserver.mapfile_path(dataset).read_text(encoding="utf-8")
     tables = layer_tables()
 
