@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from .errors import DownloadError
 from .formats import FORMATS, SRIDS
 from .models import DownloadJob
 from .page_forms import DownloadForm
+from .views import zip_response
 
 
 def clip_label(clip: dict | None) -> str:
@@ -53,13 +54,6 @@ def _titles(user: object, ids: set[int]) -> dict[int, str]:
     """Titles of the datasets the person may still see (one query for a whole page)."""
     queryset = rights.visible(user, Dataset.objects.filter(pk__in=ids))
     return dict(queryset.values_list("pk", "title"))
-
-
-def _stream(job: DownloadJob, dataset: Dataset) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(services.stream_download(job), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="telechargement-ds{dataset.pk}.zip"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _refused(request: HttpRequest, error: DownloadError, context: dict | None = None) -> HttpResponse:
@@ -108,7 +102,7 @@ def extract(request: HttpRequest, pk: int) -> HttpResponse:
             _("Cette extraction est volumineuse : elle est préparée en différé, suivez sa progression ci-dessous."),
         )
         return redirect(_job_page(job))
-    return _stream(job, dataset)
+    return zip_response(job, dataset.pk)
 
 
 def basket(request: HttpRequest) -> HttpResponse:

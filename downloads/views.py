@@ -41,8 +41,13 @@ def direct(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, error)
     if job.mode == DownloadJob.Mode.DEFERRED:
         return redirect("downloads:job", pk=job.pk)
+    return zip_response(job, pk)
+
+
+def zip_response(job: DownloadJob, dataset_pk: int) -> StreamingHttpResponse:
+    """A direct job's zip, streamed while it is built (the dataset page's form answers with it too)."""
     response = StreamingHttpResponse(services.stream_download(job), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="telechargement-ds{pk}.zip"'
+    response["Content-Disposition"] = f'attachment; filename="telechargement-ds{dataset_pk}.zip"'
     response["Cache-Control"] = "private, no-store"
     return response
 
